@@ -108,5 +108,9 @@ export function accessKeyAuth(options: AccessKeyAuthOptions): KlingAuth {
   if (!options.accessKey?.trim() || !options.secretKey?.trim()) {
     throw new TypeError('accessKey and secretKey are both required for JWT authentication.');
   }
-  return new AccessKeyAuth({ ...options, accessKey: options.accessKey.trim(), secretKey: options.secretKey.trim() });
+  return new AccessKeyAuth({
+    ...options,
+    accessKey: options.accessKey.trim(),
+    secretKey: options.secretKey.trim(),
+  });
 }

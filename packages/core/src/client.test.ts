@@ -15,7 +15,12 @@ interface FakeTask {
 }
 
 function startFakeKling(behaviour: {
-  onCreate?: (attempt: number, request: IncomingMessage, response: ServerResponse, commit: () => FakeTask) => void;
+  onCreate?: (
+    attempt: number,
+    request: IncomingMessage,
+    response: ServerResponse,
+    commit: () => FakeTask,
+  ) => void;
 }) {
   const tasks: FakeTask[] = [];
   const requests: string[] = [];
@@ -51,7 +56,10 @@ function startFakeKling(behaviour: {
             return behaviour.onCreate(creates, request, response, commit);
           } catch (error) {
             if ((error as { duplicate?: boolean }).duplicate) {
-              return send(400, { code: 1201, message: `external_task_id already exists: ${parsed.external_task_id}` });
+              return send(400, {
+                code: 1201,
+                message: `external_task_id already exists: ${parsed.external_task_id}`,
+              });
             }
             throw error;
           }
@@ -64,21 +72,23 @@ function startFakeKling(behaviour: {
       return send(404, { code: 1203, message: `task not found: ${id}` });
     });
   });
-  return new Promise<{ url: string; tasks: FakeTask[]; requests: string[]; close: () => Promise<void> }>((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        tasks,
-        requests,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
+  return new Promise<{ url: string; tasks: FakeTask[]; requests: string[]; close: () => Promise<void> }>(
+    (resolve) => {
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        resolve({
+          url: `http://127.0.0.1:${port}`,
+          tasks,
+          requests,
+          close: () =>
+            new Promise<void>((done) => {
+              server.closeAllConnections();
+              server.close(() => done());
+            }),
+        });
       });
-    });
-  });
+    },
+  );
 }
 
 const request = { image: 'https://example.test/portrait.png', sound_file: 'https://example.test/speech.mp3' };
@@ -94,7 +104,8 @@ describe('client idempotent create', () => {
     const fake = await startFakeKling({
       onCreate: (attempt, _request, response, commit) => {
         commit();
-        if (attempt === 1) response.socket?.destroy(); // Committed, but the caller never hears back.
+        if (attempt === 1)
+          response.socket?.destroy(); // Committed, but the caller never hears back.
         else response.end(JSON.stringify({ code: 0, message: 'SUCCEED', data: {} }));
       },
     });
@@ -160,7 +171,11 @@ describe('client idempotent create', () => {
     expect(delays).toEqual([1000, 2000]);
 
     creates = 0;
-    const broke = createKlingAvatarClient({ ...base, headers: { 'x-scenario': 'credits' }, sleep: async () => {} });
+    const broke = createKlingAvatarClient({
+      ...base,
+      headers: { 'x-scenario': 'credits' },
+      sleep: async () => {},
+    });
     const error = await broke.createTask(request).catch((caught) => caught);
     expect(error).toBeInstanceOf(KlingApiError);
     expect(error).toMatchObject({ code: 1102, statusCode: 429, retryable: false });
@@ -172,16 +187,26 @@ describe('client idempotent create', () => {
     const fake = await startFakeKling({});
     stop = fake.close;
     const client = createKlingAvatarClient({ baseURL: fake.url, apiKey: 'key-123456789' });
-    const error = await client.createTask({ image: '', audio_id: 'a', sound_file: 'b' }).catch((caught) => caught);
+    const error = await client
+      .createTask({ image: '', audio_id: 'a', sound_file: 'b' })
+      .catch((caught) => caught);
     expect(error).toBeInstanceOf(KlingValidationError);
-    expect(error.problems.map((problem: { code: string }) => problem.code)).toEqual(['image_missing', 'audio_source_count', 'base64_invalid']);
+    expect(error.problems.map((problem: { code: string }) => problem.code)).toEqual([
+      'image_missing',
+      'audio_source_count',
+      'base64_invalid',
+    ]);
     expect(fake.requests).toHaveLength(0);
   });
 
   it('signs with a fresh JWT, and reports unknown tasks as 1203', async () => {
     const fake = await startFakeKling({});
     stop = fake.close;
-    const client = createKlingAvatarClient({ baseURL: fake.url, accessKey: 'ak-1234567890', secretKey: 'sk-1234567890' });
+    const client = createKlingAvatarClient({
+      baseURL: fake.url,
+      accessKey: 'ak-1234567890',
+      secretKey: 'sk-1234567890',
+    });
     const error = await client.getTask('nope').catch((caught) => caught);
     expect(error).toMatchObject({ code: 1203, statusCode: 404 });
     expect(fake.requests[0]).toMatch(/Bearer [\w-]+\.[\w-]+\.[\w-]+$/);

@@ -9,9 +9,21 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { accessKeyAuth, apiKeyAuth, type KlingAuth } from './auth.js';
-import { KlingAbortError, KlingApiError, KlingAvatarError, KlingNetworkError, KlingValidationError } from './errors.js';
+import {
+  KlingAbortError,
+  KlingApiError,
+  KlingAvatarError,
+  KlingNetworkError,
+  KlingValidationError,
+} from './errors.js';
 import { BASE_URLS, DEFAULT_BASE_URL, LIMITS, PATHS, type Region } from './limits.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, retryClassOf } from './retry.js';
+import {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  type RetryPolicy,
+  retryClassOf,
+} from './retry.js';
 import {
   listTasksQuerySchema,
   taskListResponseSchema,
@@ -123,10 +135,9 @@ export class KlingAvatarClient {
   readonly #generateExternalTaskId: () => string;
 
   constructor(options: KlingAvatarClientOptions = {}) {
-    this.baseURL = (options.baseURL ?? (options.region ? BASE_URLS[options.region] : DEFAULT_BASE_URL)).replace(
-      /\/+$/,
-      '',
-    );
+    this.baseURL = (
+      options.baseURL ?? (options.region ? BASE_URLS[options.region] : DEFAULT_BASE_URL)
+    ).replace(/\/+$/, '');
     this.#auth = resolveAuth(options);
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#sleep = options.sleep ?? defaultSleep;
@@ -366,7 +377,8 @@ export class KlingAvatarClient {
         if (spec.signal?.aborted) throw error;
         const retryClass = retryClassOf(error);
         if (spec.retries === 'none') throw error;
-        const safe = retryClass === 'backoff' || retryClass === 'network' || retryClass === 'backoff-check-first';
+        const safe =
+          retryClass === 'backoff' || retryClass === 'network' || retryClass === 'backoff-check-first';
         if (retryClass === 're-mint' && attempt === 1) {
           this.#auth.invalidate();
           continue;
@@ -424,7 +436,9 @@ export class KlingAvatarClient {
       });
     }
     const envelope = spec.schema.safeParse(json);
-    const parsed = envelope.success ? (envelope.data as { code: number; message: string; request_id?: string | null; data?: unknown }) : undefined;
+    const parsed = envelope.success
+      ? (envelope.data as { code: number; message: string; request_id?: string | null; data?: unknown })
+      : undefined;
     if (!parsed) {
       throw new KlingApiError({
         statusCode: response.status,

@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { KLING_ERROR_CODES, KlingApiError, KlingAvatarError, KlingNetworkError, KlingTaskFailedError } from './errors.js';
+import {
+  KLING_ERROR_CODES,
+  KlingApiError,
+  KlingAvatarError,
+  KlingNetworkError,
+  KlingTaskFailedError,
+} from './errors.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, retryClassOf } from './retry.js';
 
 const apiError = (code: number) =>
-  new KlingApiError({ statusCode: KLING_ERROR_CODES[code]!.httpStatus, code, apiMessage: 'x', requestId: 'req-1' });
+  new KlingApiError({
+    statusCode: KLING_ERROR_CODES[code]!.httpStatus,
+    code,
+    apiMessage: 'x',
+    requestId: 'req-1',
+  });
 
 describe('error table and retry decisions', () => {
   it('classes every documented code (API reference §6)', () => {
@@ -44,7 +55,10 @@ describe('error table and retry decisions', () => {
   });
 
   it('explains content-safety failures of a task', () => {
-    const error = new KlingTaskFailedError({ taskId: '1', taskStatusMessage: 'content risk control triggered' });
+    const error = new KlingTaskFailedError({
+      taskId: '1',
+      taskStatusMessage: 'content risk control triggered',
+    });
     expect(error.category).toBe('policy');
     expect(error.message).toMatch(/content-safety/);
     expect(error.taskStatusMessage).toBe('content risk control triggered');

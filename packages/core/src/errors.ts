@@ -235,7 +235,9 @@ export class KlingAvatarError extends Error {
   }
 
   static isInstance(error: unknown): error is KlingAvatarError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[ERROR_MARKER] === true;
+    return (
+      typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[ERROR_MARKER] === true
+    );
   }
 
   /** A plain object for logs and JSON output (no secrets are ever stored on errors). */
@@ -366,10 +368,13 @@ export class KlingValidationError extends KlingAvatarError {
 
   constructor(problems: readonly ProblemLike[], context = 'Request') {
     const lines = problems.map((problem) => `  - ${problem.message}`).join('\n');
-    super(`${context} is not acceptable to Kling (${problems.length} problem(s)); nothing was sent:\n${lines}`, {
-      category: 'validation',
-      hint: 'Fix the fields listed; each line names the limit.',
-    });
+    super(
+      `${context} is not acceptable to Kling (${problems.length} problem(s)); nothing was sent:\n${lines}`,
+      {
+        category: 'validation',
+        hint: 'Fix the fields listed; each line names the limit.',
+      },
+    );
     this.name = 'KlingValidationError';
     this.problems = problems;
   }

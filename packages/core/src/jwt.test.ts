@@ -21,13 +21,26 @@ describe('JWT', () => {
     const { token } = mintJwt({ accessKey, secretKey, nowSeconds: 1_000_000 });
     const secretForAccessKey = (key: string) => (key === accessKey ? secretKey : undefined);
     expect(verifyJwt(token, { secretForAccessKey, nowSeconds: 1_000_000 })).toMatchObject({ ok: true });
-    expect(verifyJwt(token, { secretForAccessKey, nowSeconds: 999_994 })).toMatchObject({ ok: false, code: 1003 });
+    expect(verifyJwt(token, { secretForAccessKey, nowSeconds: 999_994 })).toMatchObject({
+      ok: false,
+      code: 1003,
+    });
     expect(verifyJwt(token, { secretForAccessKey, nowSeconds: 999_995 })).toMatchObject({ ok: true });
     expect(verifyJwt(token, { secretForAccessKey, nowSeconds: 1_001_799 })).toMatchObject({ ok: true });
-    expect(verifyJwt(token, { secretForAccessKey, nowSeconds: 1_001_800 })).toMatchObject({ ok: false, code: 1004 });
-    expect(verifyJwt(token, { secretForAccessKey: () => 'wrong', nowSeconds: 1_000_000 })).toMatchObject({ code: 1000 });
-    expect(verifyJwt(token, { secretForAccessKey: () => undefined, nowSeconds: 1_000_000 })).toMatchObject({ code: 1000 });
-    const tampered = token.replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ iss: accessKey, exp: 9e9, nbf: 0 })).toString('base64url')}.`);
+    expect(verifyJwt(token, { secretForAccessKey, nowSeconds: 1_001_800 })).toMatchObject({
+      ok: false,
+      code: 1004,
+    });
+    expect(verifyJwt(token, { secretForAccessKey: () => 'wrong', nowSeconds: 1_000_000 })).toMatchObject({
+      code: 1000,
+    });
+    expect(verifyJwt(token, { secretForAccessKey: () => undefined, nowSeconds: 1_000_000 })).toMatchObject({
+      code: 1000,
+    });
+    const tampered = token.replace(
+      /\.[^.]+\./,
+      `.${Buffer.from(JSON.stringify({ iss: accessKey, exp: 9e9, nbf: 0 })).toString('base64url')}.`,
+    );
     expect(verifyJwt(tampered, { secretForAccessKey, nowSeconds: 1_000_000 })).toMatchObject({ code: 1000 });
     expect(verifyJwt('a.b', { secretForAccessKey, nowSeconds: 1 })).toMatchObject({ code: 1000 });
   });
@@ -48,7 +61,9 @@ describe('auth providers', () => {
 
   it('never shows secrets in toString, JSON or inspect', () => {
     for (const auth of [accessKeyAuth({ accessKey, secretKey }), apiKeyAuth('sk-live-abcdefghijkl')]) {
-      const shown = [String(auth), JSON.stringify({ auth }), inspect(auth), inspect({ nested: auth })].join(' ');
+      const shown = [String(auth), JSON.stringify({ auth }), inspect(auth), inspect({ nested: auth })].join(
+        ' ',
+      );
       expect(shown).not.toContain(secretKey);
       expect(shown).not.toContain(accessKey);
       expect(shown).not.toContain('sk-live-abcdefghijkl');

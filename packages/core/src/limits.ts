@@ -52,6 +52,8 @@ export const LIMITS = {
     languages: TTS_LANGUAGES,
     defaultLanguage: 'zh' as TtsLanguage,
   },
+  /** Media URLs (image, sound_file) must answer within this; slower counts as unreachable (§11). */
+  mediaUrlTimeoutMs: 10_000,
   /** Result media and task records are deleted this many days after creation. */
   retentionDays: 30,
   /** Standard Webhooks timestamp tolerance, seconds either side of now. */

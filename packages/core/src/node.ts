@@ -24,7 +24,8 @@ export async function mediaToRequestValue(
   options: { field: 'image' | 'sound_file'; maxBytes?: number },
 ): Promise<string> {
   if (typeof input === 'string' && /^https?:\/\//i.test(input)) return input;
-  const limit = options.maxBytes ?? (options.field === 'image' ? LIMITS.image.maxBytes : LIMITS.audio.maxBytes);
+  const limit =
+    options.maxBytes ?? (options.field === 'image' ? LIMITS.image.maxBytes : LIMITS.audio.maxBytes);
   const bytes = await readMediaBytes(input, options.field, limit);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
@@ -57,7 +58,8 @@ async function readMediaBytes(input: MediaInput, field: string, limit: number): 
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const stream = 'getReader' in input ? Readable.fromWeb(input as WebReadableStream) : (input as NodeJS.ReadableStream);
+  const stream =
+    'getReader' in input ? Readable.fromWeb(input as WebReadableStream) : (input as NodeJS.ReadableStream);
   for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     total += bytes.byteLength;

@@ -19,7 +19,11 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 4, initialDelayMs
  * `min(initial × 2^(attempt−1), max)`, jittered into `[d/2, d]` (conventions §4.3). `attempt` starts
  * at 1; `random` is injectable for deterministic tests.
  */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.initialDelayMs * 2 ** Math.max(0, attempt - 1), policy.maxDelayMs);
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }

@@ -49,7 +49,9 @@ export const taskRecordSchema = z.looseObject({
   task_result: z.looseObject({ videos: z.array(taskVideoSchema).nullish() }).nullish(),
   watermark_info: z.looseObject({ enabled: z.boolean() }).nullish(),
   final_unit_deduction: z.string().nullish(),
-  final_balance_deduction: z.looseObject({ quota: z.string().nullish(), list_price: z.string().nullish() }).nullish(),
+  final_balance_deduction: z
+    .looseObject({ quota: z.string().nullish(), list_price: z.string().nullish() })
+    .nullish(),
   created_at: z.number().nullish(),
   updated_at: z.number().nullish(),
 });
@@ -93,7 +95,13 @@ export const ttsTaskRecordSchema = z.looseObject({
   task_result: z
     .looseObject({
       audios: z
-        .array(z.looseObject({ id: z.string(), url: z.string(), duration: z.union([z.string(), z.number()]).transform(String) }))
+        .array(
+          z.looseObject({
+            id: z.string(),
+            url: z.string(),
+            duration: z.union([z.string(), z.number()]).transform(String),
+          }),
+        )
         .nullish(),
     })
     .nullish(),
@@ -112,4 +120,5 @@ type Denullish<T> = T extends null ? undefined : T extends object ? { [K in keyo
 type _TaskMatches = Assignable<Partial<TaskRecord>, Denullish<z.infer<typeof taskRecordSchema>>>;
 type _TtsTaskMatches = Assignable<Partial<TtsTaskRecord>, Denullish<z.infer<typeof ttsTaskRecordSchema>>>;
 type _EnvelopeMatches = Assignable<ApiEnvelope<unknown>, Denullish<z.infer<typeof taskResponseSchema>>>;
+
 export type { _CreateMatches, _EnvelopeMatches, _TaskMatches, _TtsMatches, _TtsTaskMatches };

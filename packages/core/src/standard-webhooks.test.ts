@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { generateWebhookSecret, signWebhook, verifyWebhook, WebhookVerificationError } from './standard-webhooks.js';
+import {
+  generateWebhookSecret,
+  signWebhook,
+  verifyWebhook,
+  WebhookVerificationError,
+} from './standard-webhooks.js';
 
 // The official vector from Kling's callback page (API reference §5.1).
 const vector = {
@@ -34,12 +39,22 @@ describe('Standard Webhooks', () => {
   it('verifies the vector from raw bytes and from a Headers object', () => {
     const body = new TextEncoder().encode(vector.body);
     expect(
-      verifyWebhook({ secret: vector.secret, headers: headersFor(vector.signature), body, nowSeconds: vector.timestampSeconds }),
+      verifyWebhook({
+        secret: vector.secret,
+        headers: headersFor(vector.signature),
+        body,
+        nowSeconds: vector.timestampSeconds,
+      }),
     ).toEqual({ id: vector.id, timestampSeconds: vector.timestampSeconds });
     const headers = new Headers(headersFor(vector.signature));
-    expect(verifyWebhook({ secret: vector.secret, headers, body: vector.body, nowSeconds: vector.timestampSeconds }).id).toBe(
-      vector.id,
-    );
+    expect(
+      verifyWebhook({
+        secret: vector.secret,
+        headers,
+        body: vector.body,
+        nowSeconds: vector.timestampSeconds,
+      }).id,
+    ).toBe(vector.id);
   });
 
   it('accepts any of several signatures and any of several secrets (rotation)', () => {
@@ -57,13 +72,24 @@ describe('Standard Webhooks', () => {
 
   it('refuses a changed body, a wrong secret, stale and future timestamps, and missing headers', () => {
     const now = vector.timestampSeconds;
-    const base = { secret: vector.secret, headers: headersFor(vector.signature), body: vector.body, nowSeconds: now };
-    expect(failureReason(() => verifyWebhook({ ...base, body: `${vector.body} ` }))).toBe('no_matching_signature');
-    expect(failureReason(() => verifyWebhook({ ...base, secret: generateWebhookSecret() }))).toBe('no_matching_signature');
+    const base = {
+      secret: vector.secret,
+      headers: headersFor(vector.signature),
+      body: vector.body,
+      nowSeconds: now,
+    };
+    expect(failureReason(() => verifyWebhook({ ...base, body: `${vector.body} ` }))).toBe(
+      'no_matching_signature',
+    );
+    expect(failureReason(() => verifyWebhook({ ...base, secret: generateWebhookSecret() }))).toBe(
+      'no_matching_signature',
+    );
     expect(failureReason(() => verifyWebhook({ ...base, nowSeconds: now + 301 }))).toBe('timestamp_too_old');
     expect(failureReason(() => verifyWebhook({ ...base, nowSeconds: now - 301 }))).toBe('timestamp_too_new');
     expect(failureReason(() => verifyWebhook({ ...base, nowSeconds: now + 300 }))).toBeUndefined();
-    expect(failureReason(() => verifyWebhook({ ...base, headers: { 'webhook-id': vector.id } }))).toBe('missing_headers');
+    expect(failureReason(() => verifyWebhook({ ...base, headers: { 'webhook-id': vector.id } }))).toBe(
+      'missing_headers',
+    );
     expect(
       failureReason(() =>
         verifyWebhook({ ...base, headers: { ...headersFor(vector.signature), 'webhook-timestamp': 'soon' } }),
@@ -76,8 +102,12 @@ describe('Standard Webhooks', () => {
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     const signature = signWebhook({ secret, id: 'msg_1', timestampSeconds: 100, body: '{}' });
     expect(
-      verifyWebhook({ secret, headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': '100', 'webhook-signature': signature }, body: '{}', nowSeconds: 100 })
-        .id,
+      verifyWebhook({
+        secret,
+        headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': '100', 'webhook-signature': signature },
+        body: '{}',
+        nowSeconds: 100,
+      }).id,
     ).toBe('msg_1');
   });
 });

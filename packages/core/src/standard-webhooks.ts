@@ -29,7 +29,8 @@ export class WebhookVerificationError extends KlingAvatarError {
 }
 
 const WEBHOOK_HINTS: Record<WebhookFailureReason, string> = {
-  missing_headers: 'The request lacks webhook-id, webhook-timestamp or webhook-signature; is the sender signing?',
+  missing_headers:
+    'The request lacks webhook-id, webhook-timestamp or webhook-signature; is the sender signing?',
   bad_secret: 'The secret must be the `whsec_…` value from the console (base64 after the prefix).',
   timestamp_invalid: 'webhook-timestamp must be Unix seconds.',
   timestamp_too_old: "The delivery is older than the tolerance: a replay, or this machine's clock is wrong.",
@@ -46,7 +47,8 @@ export function generateWebhookSecret(): string {
 function secretKeyBytes(secret: string): Uint8Array {
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
   const key = decodeBase64(encoded);
-  if (key.length === 0) throw new WebhookVerificationError('bad_secret', 'Webhook secret is empty or not base64.');
+  if (key.length === 0)
+    throw new WebhookVerificationError('bad_secret', 'Webhook secret is empty or not base64.');
   return key;
 }
 
@@ -118,14 +120,23 @@ export function verifyWebhook(options: {
   }
   const timestampSeconds = Number(timestampText);
   if (!/^\d+$/.test(timestampText) || !Number.isSafeInteger(timestampSeconds)) {
-    throw new WebhookVerificationError('timestamp_invalid', `webhook-timestamp "${timestampText}" is not Unix seconds.`);
+    throw new WebhookVerificationError(
+      'timestamp_invalid',
+      `webhook-timestamp "${timestampText}" is not Unix seconds.`,
+    );
   }
   const tolerance = options.toleranceSeconds ?? LIMITS.webhookToleranceSeconds;
   if (timestampSeconds < options.nowSeconds - tolerance) {
-    throw new WebhookVerificationError('timestamp_too_old', `webhook-timestamp is more than ${tolerance}s old.`);
+    throw new WebhookVerificationError(
+      'timestamp_too_old',
+      `webhook-timestamp is more than ${tolerance}s old.`,
+    );
   }
   if (timestampSeconds > options.nowSeconds + tolerance) {
-    throw new WebhookVerificationError('timestamp_too_new', `webhook-timestamp is more than ${tolerance}s ahead.`);
+    throw new WebhookVerificationError(
+      'timestamp_too_new',
+      `webhook-timestamp is more than ${tolerance}s ahead.`,
+    );
   }
   const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret;
   const offered = signatureHeader

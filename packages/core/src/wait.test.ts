@@ -31,7 +31,12 @@ describe('waitForTaskWith', () => {
     const progress: string[] = [];
     const task = await waitForTaskWith(
       't1',
-      { getTask: async () => record(statuses[calls++]!), sleep: clock.sleep, now: clock.now, random: () => 0.5 },
+      {
+        getTask: async () => record(statuses[calls++]!),
+        sleep: clock.sleep,
+        now: clock.now,
+        random: () => 0.5,
+      },
       { pollIntervalMs: 1000, maxPollIntervalMs: 2000, onProgress: (t) => progress.push(t.task_status) },
     );
     expect(task.task_status).toBe('succeed');
@@ -43,12 +48,18 @@ describe('waitForTaskWith', () => {
     const clock = fakeClock();
     const deps = { getTask: async () => record('failed', { task_status_msg: 'risk control' }), ...clock };
     await expect(waitForTaskWith('t1', deps)).rejects.toBeInstanceOf(KlingTaskFailedError);
-    await expect(waitForTaskWith('t1', deps, { returnFailed: true })).resolves.toMatchObject({ task_status: 'failed' });
+    await expect(waitForTaskWith('t1', deps, { returnFailed: true })).resolves.toMatchObject({
+      task_status: 'failed',
+    });
   });
 
   it('stops at the overall timeout with a KlingTimeoutError naming the last status', async () => {
     const clock = fakeClock();
-    const wait = waitForTaskWith('t1', { getTask: async () => record('processing'), ...clock }, { timeoutMs: 10_000 });
+    const wait = waitForTaskWith(
+      't1',
+      { getTask: async () => record('processing'), ...clock },
+      { timeoutMs: 10_000 },
+    );
     await expect(wait).rejects.toBeInstanceOf(KlingTimeoutError);
     await expect(wait).rejects.toThrow(/still processing/);
     expect(clock.now()).toBe(10_000);

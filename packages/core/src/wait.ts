@@ -35,7 +35,11 @@ export interface WaitDependencies {
   nextPush?: (signal: AbortSignal | undefined) => Promise<TaskRecord>;
 }
 
-export const DEFAULT_WAIT = { timeoutMs: 15 * 60_000, pollIntervalMs: 3000, maxPollIntervalMs: 15_000 } as const;
+export const DEFAULT_WAIT = {
+  timeoutMs: 15 * 60_000,
+  pollIntervalMs: 3000,
+  maxPollIntervalMs: 15_000,
+} as const;
 
 export async function waitForTaskWith(
   taskId: string,
