@@ -71,7 +71,7 @@ export async function runSandboxCommand(flags: SandboxCommandFlags): Promise<voi
     concurrency: integer('concurrency', flags.concurrency),
     dataDir: flags['data-dir'],
     callbackSecret: flags['callback-secret'],
-    faults: parseFaults(flags.fault),
+    faults: parseFaults(flags.fault, { strict: true }),
     log: flags.quiet ? undefined : (line) => console.error(line),
   });
   const { credentials } = sandbox;

@@ -3,7 +3,13 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AVATAR_VIDEO_SIZES, buildRenderArgs, escapeFilterValue, renderAvatarVideo } from './render-video.js';
+import {
+  AVATAR_VIDEO_SIZES,
+  buildRenderArgs,
+  escapeFilterValue,
+  FAST_X264_PARAMS,
+  renderAvatarVideo,
+} from './render-video.js';
 import { FfmpegError } from './run-ffmpeg.js';
 import { countDifferentPixels, frameRgb, makeFixtures, type ProbeResult, probe } from './test-media.js';
 
@@ -134,6 +140,18 @@ describe('renderAvatarVideo', () => {
     expectAvatarMp4(await probe(output), 1280, 720);
   });
 
+  it('measures audio whose header only estimates its length (raw AAC) by decoding it', async () => {
+    const output = path.join(directory, 'from-adts.mp4');
+    await renderAvatarVideo({
+      imagePath: fixtures.portraitPng,
+      audioPath: fixtures.speechAdts,
+      outputPath: output,
+      ...AVATAR_VIDEO_SIZES.std,
+    });
+    // The decoded ADTS stream carries the encoder's priming samples (about 46 ms) on top of the 3.2 s.
+    expectAvatarMp4(await probe(output), 1280, 720);
+  });
+
   it('kills ffmpeg on abort and leaves no file behind', async () => {
     const output = path.join(directory, 'aborted', 'pro.mp4');
     const controller = new AbortController();
@@ -198,13 +216,11 @@ describe('buildRenderArgs', () => {
     preset: 'veryfast',
   };
 
-  it('cuts at the known duration, or at the shortest stream when unknown', () => {
-    const known = buildRenderArgs({ ...base, durationSeconds: 3.2 });
-    expect(known.slice(known.indexOf('-t'), known.indexOf('-t') + 2)).toEqual(['-t', '3.200']);
-    expect(known).not.toContain('-shortest');
-    const unknown = buildRenderArgs({ ...base, durationSeconds: undefined });
-    expect(unknown).toContain('-shortest');
-    expect(unknown).not.toContain('-t');
+  it('cuts video and padded audio at the duration (-shortest never ends a looped graph)', () => {
+    const args = buildRenderArgs({ ...base, durationSeconds: 3.2 });
+    expect(args.slice(args.indexOf('-t'), args.indexOf('-t') + 2)).toEqual(['-t', '3.200']);
+    expect(args).not.toContain('-shortest');
+    expect(args[args.indexOf('-filter_complex') + 1]).toContain('[1:a]aresample=44100,apad');
   });
 
   it('encodes H.264 yuv420p + AAC with faststart and per-render threads', () => {
@@ -214,6 +230,9 @@ describe('buildRenderArgs', () => {
     expect(args).toContain('-c:a aac');
     expect(args).toContain('-movflags +faststart');
     expect(args).toContain('-threads 2');
+    expect(args).not.toContain('-x264-params');
+    const tuned = buildRenderArgs({ ...base, durationSeconds: 3.2, x264Params: FAST_X264_PARAMS }).join(' ');
+    expect(tuned).toContain(`-preset veryfast -x264-params ${FAST_X264_PARAMS}`);
   });
 
   it('never puts watermark text into the filter graph (it is read from a file)', () => {

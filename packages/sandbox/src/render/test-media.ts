@@ -28,10 +28,12 @@ export async function makeFixtures(directory: string): Promise<{
   portraitPng: string;
   landscapeAlphaPng: string;
   speechWav: string;
+  speechAdts: string;
 }> {
   const portraitPng = path.join(directory, 'portrait.png');
   const landscapeAlphaPng = path.join(directory, 'landscape-alpha.png');
   const speechWav = path.join(directory, 'speech.wav');
+  const speechAdts = path.join(directory, 'speech.aac');
   await Promise.all([
     ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=600x900', '-frames:v', '1', portraitPng]),
     ffmpeg([
@@ -58,7 +60,9 @@ export async function makeFixtures(directory: string): Promise<{
       speechWav,
     ]),
   ]);
-  return { portraitPng, landscapeAlphaPng, speechWav };
+  // The same speech as raw AAC (ADTS): ffmpeg can only estimate its length from the bitrate.
+  await ffmpeg(['-i', speechWav, '-c:a', 'aac', '-b:a', '64k', '-f', 'adts', speechAdts]);
+  return { portraitPng, landscapeAlphaPng, speechWav, speechAdts };
 }
 
 export interface ProbeResult {

@@ -102,19 +102,30 @@ export function resolveOptions(options: SandboxOptions): ResolvedOptions {
   };
 }
 
-/** Parse `error=1102;delay=200;drop-after-commit;fail-task=risk control` into a fault spec. */
-export function parseFaults(header: string | undefined): FaultSpec {
+export class FaultSyntaxError extends Error {}
+
+/**
+ * Parse `error=1102;delay=200;drop-after-commit;fail-task=risk control` into a fault spec. The header
+ * form is lenient (unknown entries are ignored); `strict` (command-line flags) throws on a typo.
+ */
+export function parseFaults(spec: string | undefined, options: { strict?: boolean } = {}): FaultSpec {
   const faults: FaultSpec = {};
-  if (!header) return faults;
-  for (const entry of header.split(';')) {
+  if (!spec) return faults;
+  for (const entry of spec.split(';')) {
+    if (!entry.trim()) continue;
     const [rawName, ...rest] = entry.split('=');
     const name = rawName?.trim().toLowerCase();
     const value = rest.join('=').trim();
-    if (name === 'error' && /^\d+$/.test(value)) faults.error = Number(value);
+    if (name === 'error' && /^\d{4}$/.test(value)) faults.error = Number(value);
     else if (name === 'delay' && /^\d+$/.test(value)) faults.delayMs = Number(value);
-    else if (name === 'drop-after-commit') faults.dropAfterCommit = true;
+    else if (name === 'drop-after-commit' && !value) faults.dropAfterCommit = true;
     else if (name === 'fail-task')
       faults.failTask = value || 'content risk control: the sandbox was asked to fail this task';
+    else if (options.strict) {
+      throw new FaultSyntaxError(
+        `"${entry.trim()}" is not a fault. Use error=<code> (e.g. error=1102), delay=<ms>, drop-after-commit or fail-task=<message>, separated by ";".`,
+      );
+    }
   }
   return faults;
 }
