@@ -29,6 +29,7 @@ export { FfmpegError } from './render/run-ffmpeg.js';
 export type { DeliveryAttempt } from './server/callback-dispatcher.js';
 export {
   type FaultSpec,
+  FaultSyntaxError,
   parseFaults,
   type SandboxCredentials,
   type SandboxOptions,

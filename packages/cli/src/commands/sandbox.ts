@@ -28,7 +28,7 @@ export async function parseFaultFlag(specs: string[]): Promise<FaultSpec> {
   try {
     return parseFaults(specs.join(';'), { strict: true });
   } catch (error) {
-    if (error instanceof FaultSyntaxError) throw new UsageError(`--fault ${error.message}`);
+    if (error instanceof FaultSyntaxError) throw new UsageError(`--fault ${(error as Error).message}`);
     throw error;
   }
 }
