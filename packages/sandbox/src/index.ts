@@ -18,7 +18,6 @@ export {
   type RenderQueueOptions,
 } from './render/render-queue.js';
 export {
-  AVATAR_VIDEO_SIZES,
   probeRenderInputs,
   type RenderAvatarVideoOptions,
   type RenderInputInfo,

@@ -2,14 +2,9 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { OUTPUT_RESOLUTION } from '@kling-avatar/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AVATAR_VIDEO_SIZES,
-  buildRenderArgs,
-  escapeFilterValue,
-  FAST_X264_PARAMS,
-  renderAvatarVideo,
-} from './render-video.js';
+import { buildRenderArgs, escapeFilterValue, FAST_X264_PARAMS, renderAvatarVideo } from './render-video.js';
 import { FfmpegError } from './run-ffmpeg.js';
 import { countDifferentPixels, frameRgb, makeFixtures, type ProbeResult, probe } from './test-media.js';
 
@@ -40,7 +35,7 @@ beforeAll(async () => {
   const common = {
     imagePath: fixtures.portraitPng,
     audioPath: fixtures.speechWav,
-    ...AVATAR_VIDEO_SIZES.std,
+    ...OUTPUT_RESOLUTION.std,
   };
   // The clean and watermarked copies render in parallel, as the sandbox does for one task.
   await Promise.all([
@@ -88,7 +83,7 @@ describe('renderAvatarVideo', () => {
       imagePath: fixtures.portraitPng,
       audioPath: fixtures.speechWav,
       outputPath: output,
-      ...AVATAR_VIDEO_SIZES.std,
+      ...OUTPUT_RESOLUTION.std,
       watermarkText: 'Kling AI',
       watermarkFontFile: path.join(directory, 'no-such-font.ttf'),
       waveform: false,
@@ -109,7 +104,7 @@ describe('renderAvatarVideo', () => {
       imagePath: fixtures.portraitPng,
       audioPath: fixtures.speechWav,
       outputPath: output,
-      ...AVATAR_VIDEO_SIZES.std,
+      ...OUTPUT_RESOLUTION.std,
       watermarkText: "100% 'quoted': %{pts} [text]",
       watermarkFontFile: fontFile,
     });
@@ -122,7 +117,7 @@ describe('renderAvatarVideo', () => {
       imagePath: fixtures.portraitPng,
       audioPath: fixtures.speechWav,
       outputPath: output,
-      ...AVATAR_VIDEO_SIZES.pro,
+      ...OUTPUT_RESOLUTION.pro,
       durationSeconds: AUDIO_SECONDS,
       watermarkText: 'Kling AI',
     });
@@ -135,7 +130,7 @@ describe('renderAvatarVideo', () => {
       imagePath: fixtures.landscapeAlphaPng,
       audioPath: fixtures.speechWav,
       outputPath: output,
-      ...AVATAR_VIDEO_SIZES.std,
+      ...OUTPUT_RESOLUTION.std,
     });
     expectAvatarMp4(await probe(output), 1280, 720);
   });
@@ -146,7 +141,7 @@ describe('renderAvatarVideo', () => {
       imagePath: fixtures.portraitPng,
       audioPath: fixtures.speechAdts,
       outputPath: output,
-      ...AVATAR_VIDEO_SIZES.std,
+      ...OUTPUT_RESOLUTION.std,
     });
     // The decoded ADTS stream carries the encoder's priming samples (about 46 ms) on top of the 3.2 s.
     expectAvatarMp4(await probe(output), 1280, 720);
@@ -159,7 +154,7 @@ describe('renderAvatarVideo', () => {
       imagePath: fixtures.portraitPng,
       audioPath: fixtures.speechWav,
       outputPath: output,
-      ...AVATAR_VIDEO_SIZES.pro,
+      ...OUTPUT_RESOLUTION.pro,
       signal: controller.signal,
     });
     setTimeout(() => controller.abort(), 150);
@@ -176,7 +171,7 @@ describe('renderAvatarVideo', () => {
         imagePath: fixtures.portraitPng,
         audioPath: fixtures.speechWav,
         outputPath: path.join(directory, 'never.mp4'),
-        ...AVATAR_VIDEO_SIZES.std,
+        ...OUTPUT_RESOLUTION.std,
         signal: AbortSignal.abort(reason),
       }),
     ).rejects.toBe(reason);
@@ -187,7 +182,7 @@ describe('renderAvatarVideo', () => {
       imagePath: path.join(directory, 'missing.png'),
       audioPath: fixtures.speechWav,
       outputPath: path.join(directory, 'missing.mp4'),
-      ...AVATAR_VIDEO_SIZES.std,
+      ...OUTPUT_RESOLUTION.std,
     }).catch((caught: unknown) => caught);
     expect(FfmpegError.isInstance(error)).toBe(true);
     expect((error as FfmpegError).message).toMatch(/could not read the image/);

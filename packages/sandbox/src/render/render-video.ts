@@ -6,12 +6,6 @@ import path from 'node:path';
 import { resolveFfmpeg } from './ffmpeg-path.js';
 import { FfmpegError, runFfmpeg } from './run-ffmpeg.js';
 
-/** Output sizes Kling renders per mode (API reference §11); the caller picks one and passes it. */
-export const AVATAR_VIDEO_SIZES = {
-  std: { width: 1280, height: 720 },
-  pro: { width: 1920, height: 1080 },
-} as const;
-
 /** Fonts tried, in order, for the watermark text when `watermarkFontFile` is not given. */
 export const WATERMARK_FONT_CANDIDATES: readonly string[] = [
   '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
