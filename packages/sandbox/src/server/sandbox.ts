@@ -134,6 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         update(task, { task_status: 'processing' });
       }
       const minimum = sleep(settings.processingMs, undefined, { signal });
+      minimum.catch(() => {}); // Awaited below; a stop while rendering must not leave it unhandled.
       if (task.failMessage) {
         await minimum;
         update(task, { task_status: 'failed', task_status_msg: task.failMessage });
