@@ -3,6 +3,7 @@
 // vitest run in it (turbo runs one per package), so CI can read the totals at a glance.
 import { text } from 'node:stream/consumers';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI colour codes is the point.
 const log = (await text(process.stdin)).replace(/\u001b\[[0-9;]*m/g, '');
 let passed = 0;
 let failed = 0;
