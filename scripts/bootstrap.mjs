@@ -32,4 +32,6 @@ const [pnpm, prefix] = pnpmCommand();
 const quiet = process.env.CI ? [] : ['--reporter=append-only'];
 run(pnpm, [...prefix, 'install', '--frozen-lockfile', ...quiet]);
 run(pnpm, [...prefix, 'run', 'build']);
+// pnpm links a workspace package's command only when its file exists, i.e. after the first build.
+run(pnpm, [...prefix, 'install', '--frozen-lockfile', '--prefer-offline', '--reporter=silent']);
 if (script) run(pnpm, [...prefix, '--silent', 'run', script, ...scriptArgs]);
