@@ -25,7 +25,8 @@ if (!existsSync(distEntry)) {
   );
   process.exit(1);
 }
-const { AVATAR_VIDEO_SIZES, renderAvatarVideo, resolveFfmpeg } = await import(distEntry);
+const { renderAvatarVideo, resolveFfmpeg } = await import(distEntry);
+const { OUTPUT_RESOLUTION } = await import(path.join(root, 'packages/core/dist/index.js'));
 
 const CLIP_SECONDS = 10;
 const RUNS = 3;
@@ -82,7 +83,7 @@ try {
 
   let failed = false;
   for (const mode of modes) {
-    const { width, height } = AVATAR_VIDEO_SIZES[mode];
+    const { width, height } = OUTPUT_RESOLUTION[mode];
     const walls = [];
     const cpus = [];
     for (let run = 1; run <= RUNS; run++) {
