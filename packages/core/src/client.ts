@@ -16,13 +16,14 @@ import {
   KlingNetworkError,
   KlingValidationError,
 } from './errors.js';
+import { createTaskIdempotently } from './idempotent-create.js';
 import { BASE_URLS, DEFAULT_BASE_URL, LIMITS, PATHS, type Region } from './limits.js';
 import {
-  backoffDelay,
   DEFAULT_RETRY_POLICY,
   parseRetryAfter,
   type RetryPolicy,
   retryClassOf,
+  retryDelayFor,
 } from './retry.js';
 import {
   listTasksQuerySchema,
@@ -165,36 +166,26 @@ export class KlingAvatarClient {
     };
     await this.#preflight(body, options);
     const externalTaskId = body.external_task_id!;
-
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#request({
-          method: 'POST',
-          path: PATHS.avatarTasks,
-          body,
-          schema: taskResponseSchema,
-          signal: options.signal,
-          retries: 'none',
-        }).then((record) => this.#requireRecord(record));
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        const retryClass = retryClassOf(error);
-        const exhausted = attempt > this.#retry.maxRetries;
-        // On a retry, "already exists" means our earlier attempt did commit: fetch that task.
-        if (attempt > 1 && isDuplicateExternalId(error)) return this.getTask(externalTaskId, options);
-        if (retryClass === 'network' || retryClass === 'backoff-check-first') {
-          const existing = await this.#findByExternalId(externalTaskId, options.signal);
-          if (existing) return existing;
-          if (exhausted) throw error;
-        } else if (retryClass === 'backoff' || retryClass === 're-mint') {
-          if (exhausted || (retryClass === 're-mint' && attempt > 1)) throw error;
-          if (retryClass === 're-mint') this.#auth.invalidate();
-        } else {
-          throw error;
-        }
-        await this.#sleep(this.#delayFor(error, attempt), options.signal);
-      }
-    }
+    const { task } = await createTaskIdempotently(
+      {
+        send: (signal) =>
+          this.#request({
+            method: 'POST',
+            path: PATHS.avatarTasks,
+            body,
+            schema: taskResponseSchema,
+            signal,
+            retries: 'none',
+          }).then((record) => this.#requireRecord(record)),
+        findByExternalId: (id, signal) => this.#findByExternalId(id, signal),
+        sleep: this.#sleep,
+        now: this.#now,
+        random: this.#random,
+        renewCredentials: () => this.#auth.invalidate(),
+      },
+      { externalTaskId, signal: options.signal, retry: this.#retry },
+    );
+    return task;
   }
 
   /** Get a task by Kling's `task_id` or by your `external_task_id` (the API accepts either). */
@@ -362,12 +353,6 @@ export class KlingAvatarClient {
     return record;
   }
 
-  #delayFor(error: unknown, attempt: number): number {
-    const backoff = backoffDelay(attempt, this.#retry, this.#random);
-    const retryAfter = error instanceof KlingApiError ? error.retryAfterMs : undefined;
-    return Math.min(Math.max(backoff, retryAfter ?? 0), Math.max(this.#retry.maxDelayMs, retryAfter ?? 0));
-  }
-
   /** One API call with retries for what is safe to retry; returns `data`. */
   async #request<Schema extends z.ZodType>(spec: RequestSpec<Schema>) {
     for (let attempt = 1; ; attempt++) {
@@ -384,7 +369,7 @@ export class KlingAvatarClient {
           continue;
         }
         if (!safe || attempt > this.#retry.maxRetries) throw error;
-        await this.#sleep(this.#delayFor(error, attempt), spec.signal);
+        await this.#sleep(retryDelayFor(error, attempt, this.#retry, this.#random), spec.signal);
       }
     }
   }
@@ -476,10 +461,6 @@ function videoUrlOf(task: TaskRecord, watermarked = false): string {
     });
   }
   return url;
-}
-
-function isDuplicateExternalId(error: unknown): boolean {
-  return error instanceof KlingApiError && error.code === 1201 && /external_task_id/i.test(error.apiMessage);
 }
 
 function stripQuery(url: string): string {

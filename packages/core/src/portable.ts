@@ -5,6 +5,7 @@
 export * from './base64.js';
 export * from './byte-source.js';
 export * from './errors.js';
+export * from './idempotent-create.js';
 export * from './jwt.js';
 export * from './limits.js';
 export * from './media-audio.js';

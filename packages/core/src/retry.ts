@@ -46,3 +46,15 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
+
+/** The backoff for `attempt`, stretched to Kling's `Retry-After` (capped by the policy) when it sent one. */
+export function retryDelayFor(
+  error: unknown,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const backoff = backoffDelay(attempt, policy, random);
+  const retryAfter = error instanceof KlingApiError ? error.retryAfterMs : undefined;
+  return retryAfter === undefined ? backoff : Math.max(backoff, Math.min(retryAfter, policy.maxDelayMs));
+}

@@ -1,13 +1,11 @@
 import type { IDataObject } from 'n8n-workflow';
-import { apiRequest, retryDelay } from '../transport';
+import { apiRequest } from '../transport';
 import {
   asTaskRecord,
   type CreateTaskRequest,
-  DEFAULT_RETRY_POLICY,
+  createTaskIdempotently,
   KlingApiError,
   PATHS,
-  type RetryPolicy,
-  retryClassOf,
   type TaskRecord,
   type TtsTaskRecord,
 } from './core';
@@ -70,17 +68,6 @@ export async function textToSpeech(
   return data as TtsTaskRecord;
 }
 
-function isDuplicateExternalId(error: unknown): boolean {
-  return error instanceof KlingApiError && error.code === 1201 && /external_task_id/i.test(error.apiMessage);
-}
-
-/** 1303 means "your pack's concurrency is full": wait for a slot, checking every few seconds. */
-const CONCURRENCY_POLICY: RetryPolicy = {
-  maxRetries: Number.MAX_SAFE_INTEGER,
-  initialDelayMs: 1000,
-  maxDelayMs: 8000,
-};
-
 export interface CreateResult {
   task: TaskRecord;
   /** True when a task with this external id already existed (a re-run): nothing new was paid for. */
@@ -99,49 +86,27 @@ export async function createTaskOnce(
   body: CreateTaskRequest & { external_task_id: string },
   options: { signal?: AbortSignal; deadline: number; lookupFirst?: boolean },
 ): Promise<CreateResult> {
-  const externalTaskId = body.external_task_id;
-  if (options.lookupFirst !== false) {
-    const existing = await findByExternalId(context, externalTaskId, options.signal);
-    if (existing) return { task: existing, reused: true };
-  }
-  let transientAttempts = 0;
-  let concurrencyAttempts = 0;
-  for (;;) {
-    const outcome = await settle(
-      apiRequest.call(context, 'POST', PATHS.avatarTasks, {
-        body: { ...body } as unknown as IDataObject,
-        signal: options.signal,
-        retries: 'none',
-      }),
-    );
-    if (outcome.ok) return { task: requireRecord(outcome.value, 'create'), reused: false };
-    const error = outcome.error;
-    if (options.signal?.aborted) throw error;
-    if (isDuplicateExternalId(error)) {
-      const existing = await findByExternalId(context, externalTaskId, options.signal);
-      if (existing) return { task: existing, reused: true };
-      throw error;
-    }
-    const retryClass = retryClassOf(error);
-    let delay: number;
-    if (error instanceof KlingApiError && error.code === 1303) {
-      concurrencyAttempts++;
-      delay = retryDelay(error, concurrencyAttempts, CONCURRENCY_POLICY);
-      if (Date.now() + delay > options.deadline) throw error;
-    } else if (retryClass === 'network' || retryClass === 'backoff-check-first') {
-      // The create may have committed before the answer was lost: look before sending it again.
-      const existing = await findByExternalId(context, externalTaskId, options.signal);
-      if (existing) return { task: existing, reused: true };
-      transientAttempts++;
-      if (transientAttempts > DEFAULT_RETRY_POLICY.maxRetries) throw error;
-      delay = retryDelay(error, transientAttempts);
-    } else if (retryClass === 'backoff') {
-      transientAttempts++;
-      if (transientAttempts > DEFAULT_RETRY_POLICY.maxRetries) throw error;
-      delay = retryDelay(error, transientAttempts);
-    } else {
-      throw error;
-    }
-    await sleepFor(delay, options.signal);
-  }
+  // The no-double-pay loop is core's (the same one the client uses); only the transport is n8n's.
+  return createTaskIdempotently(
+    {
+      send: async (signal) =>
+        requireRecord(
+          await apiRequest.call(context, 'POST', PATHS.avatarTasks, {
+            body: { ...body } as unknown as IDataObject,
+            signal,
+            retries: 'none',
+          }),
+          'create',
+        ),
+      findByExternalId: (externalTaskId, signal) => findByExternalId(context, externalTaskId, signal),
+      sleep: sleepFor,
+      now: () => Date.now(),
+    },
+    {
+      externalTaskId: body.external_task_id,
+      signal: options.signal,
+      lookupFirst: options.lookupFirst !== false,
+      concurrencyDeadline: options.deadline,
+    },
+  );
 }

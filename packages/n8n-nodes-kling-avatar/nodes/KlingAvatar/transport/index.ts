@@ -2,11 +2,11 @@ import type { IDataObject, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-
 
 import {
   BASE_URLS,
-  backoffDelay,
   DEFAULT_RETRY_POLICY,
   KlingApiError,
   type RetryPolicy,
   retryClassOf,
+  retryDelayFor,
 } from '../helpers/core';
 import { toKlingError } from '../helpers/error-handling';
 import { CREDENTIAL_TYPE, type KlingContext } from '../helpers/interfaces';
@@ -125,7 +125,5 @@ export function retryDelay(
   attempt: number,
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
 ): number {
-  const backoff = backoffDelay(attempt, policy);
-  const retryAfter = error instanceof KlingApiError ? error.retryAfterMs : undefined;
-  return retryAfter === undefined ? backoff : Math.max(backoff, Math.min(retryAfter, policy.maxDelayMs));
+  return retryDelayFor(error, attempt, policy);
 }
