@@ -361,6 +361,22 @@ describe('fault injection', () => {
     }
   });
 
+  it('delays a response on request, server-wide faults apply to every request', async () => {
+    const started = performance.now();
+    const delayed = await fetch(`${tasksUrl()}?pageSize=1`, {
+      headers: { ...bearer(), 'x-sandbox-fault': 'delay=300' },
+    });
+    expect(delayed.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    sandbox.setFaults({ error: 5001 });
+    try {
+      const response = await fetch(`${tasksUrl()}?pageSize=1`, { headers: bearer() });
+      expect([response.status, ((await response.json()) as { code: number }).code]).toEqual([503, 5001]);
+    } finally {
+      sandbox.setFaults({});
+    }
+  });
+
   it('out of credits (1102) reaches the client as a plain, non-retried error', async () => {
     const kling = createKlingAvatarClient({
       baseURL: sandbox.url,
