@@ -1,5 +1,4 @@
 import {
-  type IBinaryKeyData,
   type IDataObject,
   type IHookFunctions,
   type INodeExecutionData,
@@ -10,10 +9,9 @@ import {
   NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import { downloadToBinary } from '../KlingAvatar/helpers/binary-data';
+import { downloadTaskVideos } from '../KlingAvatar/helpers/binary-data';
 import {
   asTaskRecord,
-  firstVideo,
   KlingAvatarError,
   type TaskRecord,
   verifyWebhook,
@@ -245,26 +243,7 @@ export class KlingAvatarTrigger implements INodeType {
       }
     }
 
-    const binary: IBinaryKeyData = {};
-    const video = firstVideo(task);
-    if (task.task_status === 'succeed' && video) {
-      if (options.downloadVideo && video.url) {
-        binary[options.outputBinaryProperty?.trim() || 'data'] = await downloadToBinary(
-          this,
-          video.url,
-          `${task.task_id}.mp4`,
-          'video/mp4',
-        );
-      }
-      if (options.downloadWatermarked && video.watermark_url) {
-        binary[options.watermarkedBinaryProperty?.trim() || 'watermarked'] = await downloadToBinary(
-          this,
-          video.watermark_url,
-          `${task.task_id}-watermarked.mp4`,
-          'video/mp4',
-        );
-      }
-    }
+    const binary = await downloadTaskVideos(this, task, options);
 
     const delivery: IDataObject = {
       id: deliveryId ?? null,

@@ -1,6 +1,13 @@
-import type { IBinaryData, IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
+import type { IBinaryData, IBinaryKeyData, IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
 
-import { describeBytes, KlingValidationError, LIMITS, normalizeBase64 } from './core';
+import {
+  describeBytes,
+  firstVideo,
+  KlingValidationError,
+  LIMITS,
+  normalizeBase64,
+  type TaskRecord,
+} from './core';
 
 export type MediaField = 'image' | 'sound_file';
 
@@ -100,4 +107,39 @@ export async function downloadToBinary(
       ? Buffer.from(body)
       : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return await context.helpers.prepareBinaryData(buffer, fileNameFromUrl(url, fallbackName), mimeType);
+}
+
+export interface VideoDownloadOptions {
+  downloadVideo?: boolean;
+  downloadWatermarked?: boolean;
+  outputBinaryProperty?: string;
+  watermarkedBinaryProperty?: string;
+}
+
+/** A succeeded task's video (and watermarked copy) as n8n binary properties, as the options ask. */
+export async function downloadTaskVideos(
+  context: IExecuteFunctions | IWebhookFunctions,
+  task: TaskRecord,
+  options: VideoDownloadOptions,
+): Promise<IBinaryKeyData> {
+  const binary: IBinaryKeyData = {};
+  const video = firstVideo(task);
+  if (task.task_status !== 'succeed' || !video) return binary;
+  if (options.downloadVideo && video.url) {
+    binary[options.outputBinaryProperty?.trim() || 'data'] = await downloadToBinary(
+      context,
+      video.url,
+      `${task.task_id}.mp4`,
+      'video/mp4',
+    );
+  }
+  if (options.downloadWatermarked && video.watermark_url) {
+    binary[options.watermarkedBinaryProperty?.trim() || 'watermarked'] = await downloadToBinary(
+      context,
+      video.watermark_url,
+      `${task.task_id}-watermarked.mp4`,
+      'video/mp4',
+    );
+  }
+  return binary;
 }

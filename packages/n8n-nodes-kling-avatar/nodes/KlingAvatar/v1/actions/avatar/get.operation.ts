@@ -1,13 +1,11 @@
 import {
-  type IBinaryKeyData,
   type IExecuteFunctions,
   type INodeExecutionData,
   type INodeProperties,
   updateDisplayOptions,
 } from 'n8n-workflow';
 
-import { downloadToBinary } from '../../../helpers/binary-data';
-import { firstVideo } from '../../../helpers/core';
+import { downloadTaskVideos } from '../../../helpers/binary-data';
 import { taskJson } from '../../../helpers/task-output';
 import { getTask } from '../../../helpers/tasks';
 
@@ -74,26 +72,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
     watermarkedBinaryProperty?: string;
   };
   const task = await getTask(this, id, this.getExecutionCancelSignal());
-  const video = firstVideo(task);
-  const binary: IBinaryKeyData = {};
-  if (task.task_status === 'succeed' && video) {
-    if (options.downloadVideo && video.url) {
-      binary[options.outputBinaryProperty?.trim() || 'data'] = await downloadToBinary(
-        this,
-        video.url,
-        `${task.task_id}.mp4`,
-        'video/mp4',
-      );
-    }
-    if (options.downloadWatermarked && video.watermark_url) {
-      binary[options.watermarkedBinaryProperty?.trim() || 'watermarked'] = await downloadToBinary(
-        this,
-        video.watermark_url,
-        `${task.task_id}-watermarked.mp4`,
-        'video/mp4',
-      );
-    }
-  }
+  const binary = await downloadTaskVideos(this, task, options);
   const output: INodeExecutionData = { json: taskJson(task), pairedItem: { item: itemIndex } };
   if (Object.keys(binary).length > 0) output.binary = binary;
   return [output];
