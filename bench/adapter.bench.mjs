@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { crc32, deflateSync } from 'node:zlib';
+import { png, wav } from './lib/media.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const adapterDir = join(root, 'apps/webhook-adapter');
@@ -61,53 +61,6 @@ const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 
 // ---------------------------------------------------------------------------------------------------
 // Media: a small real PNG and WAV (the sandbox inspects them like Kling would).
-
-function pngChunk(type, data) {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed) >>> 0);
-  return Buffer.concat([length, typed, crc]);
-}
-
-function png(width, height) {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8;
-  header[9] = 2;
-  const row = Buffer.alloc(1 + width * 3, 120);
-  row[0] = 0;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: height }, () => row)))),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-function wav(seconds, sampleRate = 8000) {
-  const samples = Math.round(seconds * sampleRate);
-  const data = Buffer.alloc(samples * 2);
-  for (let index = 0; index < samples; index++) {
-    data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 220 * index) / sampleRate) * 4000), index * 2);
-  }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Child processes
@@ -368,7 +321,7 @@ async function main() {
 
   const createBody = JSON.stringify({
     image_base64: png(400, 500).toString('base64'),
-    audio_base64: wav(2.2).toString('base64'),
+    audio_base64: wav(2.2, 220, 8000).toString('base64'),
     prompt: 'a friendly nod',
   });
   const createRequest = {
