@@ -198,6 +198,60 @@ describe('classifyMediaValue', () => {
   });
 });
 
+describe("base64Problem(value, 'sampled')", () => {
+  const long = encodeBase64(new Uint8Array(3 * 1024 * 1024).map((_, index) => (index * 131 + 7) & 0xff));
+  const withCharAt = (value: string, position: number, bad: string) =>
+    value.slice(0, position) + bad + value.slice(position + 1);
+
+  it('checks values up to 64 Ki characters completely, like full (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 65536 }),
+        fc.nat(),
+        fc.constantFrom('!', '\n', '-', '_', '=', 'é'),
+        (length, at, bad) => {
+          const value = withCharAt('QUJD'.repeat(16384).slice(0, length), at % length, bad);
+          expect(base64Problem(value, 'sampled')).toBe(base64Problem(value, 'full'));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('accepts long valid base64 and rejects what goes wrong in practice anywhere near its ends', () => {
+    expect(long.length).toBe(4 * 1024 * 1024);
+    expect(base64Problem(long, 'sampled')).toBeUndefined();
+    const wrapped = long.slice(0, 200_000).replace(/.{76}/g, '$&\n');
+    expect(base64Problem(wrapped, 'sampled')).toMatch(/line break at character 76/);
+    const urlSafe = long.replace(/\+/g, '-').replace(/\//g, '_');
+    expect(base64Problem(urlSafe, 'sampled')).toMatch(/URL-safe alphabet/);
+    for (const position of [0, 32767, long.length - 32768, long.length - 1]) {
+      expect(base64Problem(withCharAt(long, position, '!'), 'sampled')).toMatch(
+        new RegExp(`"!" at character ${position}`),
+      );
+    }
+    // Length and padding rules stay exact whatever is sampled.
+    expect(base64Problem(`${long}A`, 'sampled')).toMatch(/4n\+1/);
+    expect(base64Problem(`${long.slice(0, -1)}===`, 'sampled')).toMatch(/3 "=" characters/);
+  });
+
+  it('finds a systematic error in the middle: text spliced into a long value', () => {
+    const spliced = `${long.slice(0, 2_000_000)}${'not base64 at all! '.repeat(2000)}${long.slice(2_000_000)}`;
+    expect(base64Problem(spliced, 'sampled')).toMatch(/(a space|"!") at character 2\d{6}/);
+  });
+
+  it('can miss one corrupted character deep inside a long value, which full catches', () => {
+    // The documented trade-off of Base64Check: Kling would answer 1201 (not billed) for this value.
+    const missed = Array.from({ length: 64 }, (_, index) => 40_000 + index * 61_001).filter(
+      (position) => base64Problem(withCharAt(long, position, '!'), 'sampled') === undefined,
+    );
+    expect(missed.length).toBeGreaterThan(0);
+    for (const position of missed) {
+      expect(base64Problem(withCharAt(long, position, '!'), 'full')).toMatch(`at character ${position}`);
+    }
+  });
+});
+
 describe('normalizeBase64', () => {
   it('strips a data: prefix, whitespace and line breaks, maps URL-safe chars and fixes padding', () => {
     expect(normalizeBase64('data:image/png;base64,QUJD\nREVG\r\n')).toBe('QUJDREVG');

@@ -5,6 +5,7 @@ import { LIMITS } from './limits.js';
 import { DEFAULT_MEDIA_TIMEOUT_MS, fetchMediaBytes } from './media-fetch.js';
 import {
   normalizeVoiceSpeed,
+  type ValidateCreateTaskOptions,
   validateCreateTask,
   validateCreateTaskAsync,
   validateListQuery,
@@ -15,7 +16,8 @@ import type { ValidationProblem } from './validation-problem.js';
 const IMAGE = toBase64(png(600, 800));
 const AUDIO = toBase64(wav({ durationSeconds: 5 }));
 const codes = (problems: ValidationProblem[]) => problems.map((problem) => problem.code);
-const problemsOf = (body: unknown) => validateCreateTask(body).problems;
+const problemsOf = (body: unknown, options?: ValidateCreateTaskOptions) =>
+  validateCreateTask(body, options).problems;
 const codesOf = (body: unknown) => codes(problemsOf(body));
 
 describe('validateCreateTask: valid requests', () => {
@@ -155,6 +157,26 @@ describe('validateCreateTask: body and image rules', () => {
     expect(problemsOf({ image: 'https://', audio_id: 'a' })).toMatchObject([
       { code: 'url_unreachable', apiMessage: 'image url can not be accessed' },
     ]);
+  });
+
+  it("samples long base64 by default and checks every character with base64Check: 'full'", () => {
+    const image = toBase64(png(500, 500, { totalBytes: 2 * MiB }));
+    // One corrupted character in the middle of the file's padding chunk, where no sample window falls.
+    const position = [...Array(400).keys()]
+      .map((index) => 100_000 + index * 6_007)
+      .find(
+        (at) =>
+          validateCreateTask({ image: `${image.slice(0, at)}!${image.slice(at + 1)}`, audio_id: 'a' }).ok,
+      );
+    expect(position).toBeDefined();
+    const corrupted = `${image.slice(0, position)}!${image.slice(position! + 1)}`;
+    expect(validateCreateTask({ image: corrupted, audio_id: 'a' }).problems).toEqual([]);
+    expect(problemsOf({ image: corrupted, audio_id: 'a' }, { base64Check: 'full' })).toMatchObject([
+      { code: 'base64_invalid', message: expect.stringContaining(`"!" at character ${position}`) },
+    ]);
+    // Near either end the default finds it too.
+    const nearEnd = `${image.slice(0, -10)}!${image.slice(-9)}`;
+    expect(codesOf({ image: nearEnd, audio_id: 'a' })).toEqual(['base64_invalid']);
   });
 
   it('allows a 10 MiB image and rejects 10 MiB + 1 byte (real PNG and JPEG files)', () => {

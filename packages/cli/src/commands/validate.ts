@@ -100,9 +100,10 @@ export async function validateRequestFile(
     body = record;
   }
 
+  // `validate` answers exactly as the API would, so every base64 character is checked.
   const validation = options.probeUrls
-    ? await validateCreateTaskAsync(body, { probeUrls: true, fetch: globalThis.fetch })
-    : validateCreateTask(body);
+    ? await validateCreateTaskAsync(body, { probeUrls: true, fetch: globalThis.fetch, base64Check: 'full' })
+    : validateCreateTask(body, { base64Check: 'full' });
   for (const problem of validation.problems) {
     if (failedFields.has(problem.path)) continue;
     result.problems.push(problem);

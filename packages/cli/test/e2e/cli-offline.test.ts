@@ -2,7 +2,9 @@
  * The built command, run as a child process, for everything that needs no server: exit codes 0/1/2,
  * --json output, and no stack traces on user errors.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { validateCreateTask } from '@kling-avatar/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, examplesDir, runCli, STACK_FRAME } from '../helpers/run-cli.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -75,6 +77,27 @@ describe('kling-avatar validate (examples/requests)', () => {
     const run = await runCli(['validate', '--json', broken]);
     expect(run.code).toBe(1);
     expect(run.json<ValidateJson>().files[0]!.problems[0]!.code).toBe('body_invalid');
+  });
+
+  it('checks every base64 character, where the library default only samples a long value', async () => {
+    const png = readFileSync(join(requests, 'media', 'portrait.png'));
+    const image = Buffer.concat([png, Buffer.alloc(250_000)]).toString('base64');
+    const at = [...Array(200).keys()]
+      .map((index) => 60_000 + index * 1_009)
+      .find(
+        (position) =>
+          validateCreateTask({
+            image: `${image.slice(0, position)}!${image.slice(position + 1)}`,
+            audio_id: 'a',
+          }).ok,
+      );
+    const file = await workspace.write(
+      'hidden-bad-char.json',
+      JSON.stringify({ image: `${image.slice(0, at)}!${image.slice(at! + 1)}`, audio_id: 'a' }),
+    );
+    const run = await runCli(['validate', '--json', file]);
+    expect(run.code).toBe(1);
+    expect(run.json<ValidateJson>().files[0]!.problems[0]!.message).toContain(`"!" at character ${at}`);
   });
 
   it('exits 2 without arguments', async () => {

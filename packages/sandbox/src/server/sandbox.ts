@@ -200,6 +200,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       probeUrls: true,
       fetch,
       timeoutMs: settings.urlFetchTimeoutMs,
+      base64Check: 'full', // the sandbox plays the API: every character counts
       audioIdExists: (id) => store.findAudio(id, now()) !== undefined,
       externalTaskIdExists: (id) => store.hasExternalId(id, now()),
     });

@@ -4,7 +4,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createKlingAvatarClient, KlingApiError, KlingTaskFailedError, mintJwt } from '@kling-avatar/core';
+import {
+  createKlingAvatarClient,
+  KlingApiError,
+  KlingTaskFailedError,
+  mintJwt,
+  validateCreateTask,
+} from '@kling-avatar/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/server/sandbox.js';
 import { makeTestMedia, probeVideo, type TestMedia } from '../helpers.js';
@@ -88,6 +94,16 @@ describe('authentication (§2, §11)', () => {
   });
 });
 
+/** A long image whose one bad character sits where core's default (sampled) base64 check does not look. */
+function imageWithHiddenBadChar(): string {
+  const image = b64(Buffer.concat([media.portraitPng, Buffer.alloc(400_000, 0x5a)]));
+  for (let at = 100_000; at < image.length - 40_000; at += 1_001) {
+    const corrupted = `${image.slice(0, at)}!${image.slice(at + 1)}`;
+    if (validateCreateTask({ image: corrupted, audio_id: 'a' }).ok) return corrupted;
+  }
+  throw new Error('every position was sampled');
+}
+
 describe('create validation (§11 table, first failure wins)', () => {
   const valid = () => ({ image: b64(media.portraitPng), sound_file: b64(media.speechWav) });
   const cases: [string, () => unknown, number, string][] = [
@@ -103,6 +119,12 @@ describe('create validation (§11 table, first failure wins)', () => {
     [
       'invalid base64',
       () => ({ ...valid(), image: 'not base64!!' }),
+      1201,
+      'File is not in a valid base64 format',
+    ],
+    [
+      'one bad character deep inside long base64 (the sandbox checks every character)',
+      () => ({ ...valid(), image: imageWithHiddenBadChar() }),
       1201,
       'File is not in a valid base64 format',
     ],
