@@ -13,6 +13,7 @@ import { deflateSync } from 'node:zlib';
 import type { CreateTaskRequest, TaskRecord, TtsRequest, TtsTaskRecord } from '@kling-avatar/core';
 import pg from 'pg';
 import { type AdapterConfig, loadConfig } from '../src/config.js';
+import { newId, type VideoRow } from '../src/model.js';
 import type { KlingGateway } from '../src/task-sync.js';
 
 export const API_KEY = 'test-key-0123456789abcdef';
@@ -311,4 +312,33 @@ export function postgresAvailable(): Promise<boolean> {
 /** A fresh schema name for one test run. */
 export function uniqueSchema(label: string): string {
   return `kav_test_${label}_${process.pid}_${randomBytes(4).toString('hex')}`.toLowerCase();
+}
+
+/** A video row as the create route first writes it (status `creating`), with `overrides`. */
+export function testVideo(overrides: Partial<VideoRow> = {}): VideoRow {
+  const now = Date.now();
+  return {
+    id: newId('vid', now),
+    owner: 'tests',
+    status: 'creating',
+    klingTaskId: null,
+    klingStatus: null,
+    callbackTokenHash: '0'.repeat(64),
+    clientReference: null,
+    mode: 'std',
+    prompt: null,
+    watermark: false,
+    audioSource: 'base64',
+    videoUrl: null,
+    watermarkVideoUrl: null,
+    durationSeconds: null,
+    unitsCharged: null,
+    errorMessage: null,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+    lastCallbackAt: null,
+    nextPollAt: null,
+    ...overrides,
+  };
 }

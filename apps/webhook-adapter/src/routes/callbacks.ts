@@ -5,7 +5,8 @@
  * stored, compared in constant time). When a Kling webhook secret is configured, the Standard Webhooks
  * signature is also required and verified over the exact raw bytes before anything is parsed
  * (tolerance ±300 s; `webhook-id` de-duplicated in the same transaction that applies the update).
- * Signed bodies are applied directly. Unsigned bodies are only a hint: the adapter records that a
+ * Signed bodies are verified before any read and applied directly; the token is then checked against
+ * the row inside the transaction that applies the update. Unsigned bodies are only a hint: the adapter records that a
  * callback came (durably, so the reconciler finishes the job after a crash), answers 200 at once, and
  * then confirms the task's state with a GET to Kling before changing anything.
  */
@@ -47,11 +48,13 @@ export async function registerCallbackRoutes(app: FastifyInstance, context: Adap
       const { metrics, storage, config, sync } = context;
       const { videoId, token } = request.params as { videoId: string; token: string };
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const video = ID_PATTERN.test(videoId) ? await storage.getVideoById(videoId) : undefined;
-      const authentic = tokenMatches(token, video?.callbackTokenHash ?? DUMMY_HASH);
-      if (!video || !authentic) {
+      const notFound = () => {
         metrics.callbacks.inc({ result: 'unknown' });
         return reply.code(404).send(errorBody('not_found', 'No such callback target.'));
+      };
+      if (!ID_PATTERN.test(videoId)) {
+        tokenMatches(token, DUMMY_HASH); // the same hashing work as a wrong token
+        return notFound();
       }
       const now = context.now();
       const secrets = config.kling.webhookSecrets;
@@ -77,22 +80,36 @@ export async function registerCallbackRoutes(app: FastifyInstance, context: Adap
             return reply.code(400).send(errorBody('invalid_body', (error as Error).message));
           throw error;
         }
-        if (!taskBelongsTo(received.task, video)) {
-          metrics.callbacks.inc({ result: 'refused' });
-          return reply.code(400).send(errorBody('task_mismatch', 'The callback is about another task.'));
-        }
-        const result = await sync.apply(video.id, snapshotFromTask(received.task), {
+        // The token and the task are checked against the row inside the update's transaction: one read.
+        const result = await sync.apply(videoId, snapshotFromTask(received.task), {
           now,
           callbackAt: now,
           ...(received.deliveryId ? { inboundDeliveryId: `kling:${received.deliveryId}` } : {}),
+          authorize: (video) =>
+            !tokenMatches(token, video.callbackTokenHash)
+              ? 'not_found'
+              : !taskBelongsTo(received.task, video)
+                ? 'task_mismatch'
+                : undefined,
         });
+        if (result.refused === 'not_found') {
+          tokenMatches(token, DUMMY_HASH); // no row: the same hashing work as a wrong token
+          return notFound();
+        }
+        if (result.refused !== undefined) {
+          metrics.callbacks.inc({ result: 'refused' });
+          return reply.code(400).send(errorBody('task_mismatch', 'The callback is about another task.'));
+        }
         metrics.callbacks.inc({
           result: result.duplicate ? 'duplicate' : result.changed ? 'applied' : 'unchanged',
         });
         return { received: true, duplicate: result.duplicate };
       }
 
-      // Unsigned: the body must at least look like a task record of this video; the truth comes from Kling.
+      // Unsigned: the token first, then the body must at least look like a task record of this video;
+      // the truth comes from Kling.
+      const video = await storage.getVideoById(videoId);
+      if (!tokenMatches(token, video?.callbackTokenHash ?? DUMMY_HASH) || !video) return notFound();
       let task: ReturnType<typeof parseCallbackBody>;
       try {
         task = parseCallbackBody(rawBody);

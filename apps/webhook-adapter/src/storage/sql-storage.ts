@@ -163,6 +163,14 @@ export class SqlStorage implements Storage {
     renderPayload: (eventId: string, type: EventType, createdAt: number, video: VideoRow) => string,
   ): Promise<ApplyUpdateResult> {
     return this.#driver.transaction(async (tx) => {
+      const rows = await tx.query(
+        `SELECT ${VIDEO_COLUMNS} FROM videos WHERE id = $1 ${this.#driver.lockClause('update')}`,
+        [videoId],
+      );
+      if (!rows[0]) return { refused: 'not_found', duplicate: false, changed: false, deliveries: 0 };
+      const current = videoFromRow(rows[0]);
+      const refused = options.authorize?.(current);
+      if (refused !== undefined) return { refused, duplicate: false, changed: false, deliveries: 0 };
       if (options.inboundDeliveryId !== undefined) {
         const fresh = await tx.run(
           'INSERT INTO inbound_deliveries (id, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
@@ -170,12 +178,6 @@ export class SqlStorage implements Storage {
         );
         if (fresh === 0) return { duplicate: true, changed: false, deliveries: 0 };
       }
-      const rows = await tx.query(
-        `SELECT ${VIDEO_COLUMNS} FROM videos WHERE id = $1 ${this.#driver.lockClause('update')}`,
-        [videoId],
-      );
-      if (!rows[0]) return { duplicate: false, changed: false, deliveries: 0 };
-      const current = videoFromRow(rows[0]);
       const callbackAt = options.callbackAt ?? current.lastCallbackAt;
 
       if (!isForward(current.status, snapshot.status)) {

@@ -4,8 +4,8 @@
  * a promise-chain lock keeps each async transaction exclusive on the single connection.
  *
  * Group commit: transactions that arrive while another is running are queued and then run together in
- * one SQLite transaction, each inside its own SAVEPOINT (a failing one rolls back alone), and each
- * caller's promise settles only after the shared COMMIT. Under load this turns hundreds of commits (each
+ * one SQLite transaction (if one of them fails, the group is rolled back and each runs again on its
+ * own, so only that one fails), and each caller's promise settles only after the shared COMMIT. Under load this turns hundreds of commits (each
  * a WAL write) into a few, without weakening what a caller is promised.
  *
  * WAL checkpoints (copying the log into the database file, with an fsync) run in a worker thread on
@@ -85,9 +85,6 @@ class SqliteDriver implements SqlDriver {
   readonly #begin: Database.Statement;
   readonly #commit: Database.Statement;
   readonly #rollback: Database.Statement;
-  readonly #savepoint: Database.Statement;
-  readonly #release: Database.Statement;
-  readonly #rollbackToSavepoint: Database.Statement;
   #checkpointer: Worker | undefined;
   #queued: QueuedTransaction[] = [];
   #flushScheduled = false;
@@ -102,9 +99,6 @@ class SqliteDriver implements SqlDriver {
     this.#begin = this.#db.prepare('BEGIN IMMEDIATE');
     this.#commit = this.#db.prepare('COMMIT');
     this.#rollback = this.#db.prepare('ROLLBACK');
-    this.#savepoint = this.#db.prepare('SAVEPOINT unit');
-    this.#release = this.#db.prepare('RELEASE unit');
-    this.#rollbackToSavepoint = this.#db.prepare('ROLLBACK TO unit');
     if (path !== ':memory:') this.#startCheckpointer(path);
   }
 
@@ -175,8 +169,9 @@ class SqliteDriver implements SqlDriver {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    // Runs once the lock is free; everything queued by then commits together.
-    this.#exclusive(() => this.#flush()).catch(() => undefined);
+    // After the current I/O phase (setImmediate), so every request read in it joins the group, and
+    // once the lock is free; everything queued by then commits together.
+    setImmediate(() => this.#exclusive(() => this.#flush()).catch(() => undefined));
   }
 
   async #flush(): Promise<void> {
@@ -188,37 +183,43 @@ class SqliteDriver implements SqlDriver {
       query: async (sql, params) => this.#queryNow(sql, params),
       run: async (sql, params) => this.#runNow(sql, params),
     };
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    // Optimistic: the whole group in one transaction, no per-item savepoints (they cost as much as the
+    // work itself). A failing item is rare; then the group is rolled back and every item runs again
+    // in a transaction of its own, so only the failing one fails.
     try {
       this.#begin.run();
-      for (const item of batch) {
-        this.#savepoint.run();
-        try {
-          const value = await item.work(tx);
-          this.#release.run();
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          this.#rollbackToSavepoint.run();
-          this.#release.run();
-          outcomes.push({ ok: false, error });
-        }
-      }
+      const values: unknown[] = [];
+      for (const item of batch) values.push(await item.work(tx));
       this.#commit.run();
-    } catch (error) {
-      try {
-        if (this.#db.open && this.#db.inTransaction) this.#rollback.run();
-      } catch {
-        // The connection is gone; nothing was committed.
-      }
-      for (const item of batch) item.reject(error);
+      // Only now, after COMMIT, does anyone learn that their transaction happened.
+      for (const [index, item] of batch.entries()) item.resolve(values[index]);
       return;
+    } catch (error) {
+      this.#rollbackQuietly();
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
     }
-    // Only now, after COMMIT, does anyone learn that their transaction happened.
-    batch.forEach((item, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
-    });
+    for (const item of batch) {
+      try {
+        this.#begin.run();
+        const value = await item.work(tx);
+        this.#commit.run();
+        item.resolve(value);
+      } catch (error) {
+        this.#rollbackQuietly();
+        item.reject(error);
+      }
+    }
+  }
+
+  #rollbackQuietly(): void {
+    try {
+      if (this.#db.open && this.#db.inTransaction) this.#rollback.run();
+    } catch {
+      // The connection is gone; nothing was committed.
+    }
   }
 
   lockClause(): string {

@@ -37,9 +37,16 @@ export interface ApplyUpdateOptions {
   inboundDeliveryId?: string;
   /** Also record that a callback arrived (pushes reconciliation back). */
   callbackAt?: number;
+  /**
+   * Checked against the current row, inside the transaction and before anything is written (so a
+   * signed callback needs no separate read): a refusal reason stops the update.
+   */
+  authorize?: (video: VideoRow) => string | undefined;
 }
 
 export interface ApplyUpdateResult {
+  /** No such video, or `authorize` refused it (with its reason): nothing was applied. */
+  refused?: string;
   /** The inbound delivery id was seen before: nothing was applied. */
   duplicate: boolean;
   /** The video moved forward (an event was written). */

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, renderEventPayload, type VideoRow } from '../../src/model.js';
+import { newId, renderEventPayload } from '../../src/model.js';
 import type { Storage } from '../../src/storage/index.js';
 import { BACKENDS, type BackendHandle, backend } from '../backends.js';
 import {
@@ -14,6 +14,7 @@ import {
   type Subscriber,
   startSubscriber,
   testEnv,
+  testVideo,
   waitUntil,
 } from '../helpers.js';
 import { type AdapterProcess, spawnAdapter } from '../process.js';
@@ -75,29 +76,12 @@ describe.runIf(BACKENDS.includes('postgres'))('two replicas on one PostgreSQL', 
     // Queue the work while both replicas are already polling, so they compete for it.
     for (let index = 0; index < VIDEOS; index++) {
       const at = Date.now();
-      const video: VideoRow = {
+      const video = testVideo({
         id: newId('vid', at),
-        owner: 'tests',
-        status: 'creating',
-        klingTaskId: null,
-        klingStatus: null,
-        callbackTokenHash: '0'.repeat(64),
         clientReference: String(index),
-        mode: 'std',
-        prompt: null,
-        watermark: false,
-        audioSource: 'base64',
-        videoUrl: null,
-        watermarkVideoUrl: null,
-        durationSeconds: null,
-        unitsCharged: null,
-        errorMessage: null,
         createdAt: at,
         updatedAt: at,
-        completedAt: null,
-        lastCallbackAt: null,
-        nextPollAt: null,
-      };
+      });
       await storage.insertVideo(video);
       await storage.applyTaskUpdate(
         video.id,
