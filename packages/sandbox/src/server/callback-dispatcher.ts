@@ -4,6 +4,7 @@
  * a task's deliveries, and per task each delivery waits for the one before it so order is kept.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, type TaskRecord, webhookHeaders } from '@kling-avatar/core';
 
@@ -34,6 +35,8 @@ export class CallbackDispatcher {
 
   constructor(options: CallbackDispatcherOptions) {
     this.#options = options;
+    // One listener per delivery waiting to retry: many at once is normal.
+    setMaxListeners(0, this.#stopper.signal);
   }
 
   /** Queue a delivery of `record` (a snapshot) to `url`, after earlier deliveries of the same task. */

@@ -4,6 +4,7 @@
  * JWTs, signatures, prices) comes from `@kling-avatar/core`, so client and server cannot disagree.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -94,6 +95,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     log: settings.log,
   });
   const lifecycle = new AbortController();
+  // Every task in flight waits on this signal: more than Node's default of 10 listeners is normal.
+  setMaxListeners(0, lifecycle.signal);
   const secretsByAccessKey = new Map(settings.accessKeys.map((pair) => [pair.accessKey, pair.secretKey]));
   const apiKeys = new Set(settings.apiKeys);
   let serverFaults = settings.faults;

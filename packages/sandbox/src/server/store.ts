@@ -33,6 +33,8 @@ const RETENTION_MS = LIMITS.retentionDays * 24 * 60 * 60 * 1000;
 export class SandboxStore {
   readonly mediaDir: string;
   readonly #tasks = new Map<string, StoredTask>();
+  /** Ids of submitted and processing tasks, so the concurrency check on create does not scan every task. */
+  readonly #unfinished = new Set<string>();
   readonly #byExternalId = new Map<string, string>();
   readonly #audio = new Map<string, StoredAudio>();
   readonly #persistDir?: string;
@@ -69,6 +71,9 @@ export class SandboxStore {
 
   #index(task: StoredTask): void {
     this.#tasks.set(task.record.task_id, task);
+    const status = task.record.task_status;
+    if (status === 'submitted' || status === 'processing') this.#unfinished.add(task.record.task_id);
+    else this.#unfinished.delete(task.record.task_id);
     const externalId = task.record.task_info?.external_task_id;
     if (externalId) this.#byExternalId.set(externalId, task.record.task_id);
   }
@@ -131,18 +136,14 @@ export class SandboxStore {
   /** Tasks holding a concurrency slot: `submitted` and `processing`. */
   runningCount(nowMs: number): number {
     let running = 0;
-    for (const task of this.#tasks.values()) {
-      const status = task.record.task_status;
-      if ((status === 'submitted' || status === 'processing') && this.#alive(task.record.created_at, nowMs))
-        running++;
+    for (const id of this.#unfinished) {
+      if (this.#alive(this.#tasks.get(id)?.record.created_at, nowMs)) running++;
     }
     return running;
   }
 
   unfinishedTasks(): StoredTask[] {
-    return [...this.#tasks.values()].filter(
-      (task) => task.record.task_status === 'submitted' || task.record.task_status === 'processing',
-    );
+    return [...this.#unfinished].map((id) => this.#tasks.get(id)!);
   }
 
   get taskCount(): number {

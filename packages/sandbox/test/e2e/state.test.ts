@@ -48,6 +48,29 @@ describe('sandbox state', () => {
     }
   });
 
+  it('counts only unfinished tasks against the limit, and holds many at once without listener warnings', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const sandbox = await startSandbox({
+      concurrency: 30,
+      timings: { submittedMs: 60_000, processingMs: 100 },
+    });
+    try {
+      const kling = createKlingAvatarClient({
+        baseURL: sandbox.url,
+        apiKey: sandbox.credentials.apiKey,
+        retry: { maxRetries: 0 },
+      });
+      for (let index = 0; index < 30; index++) await kling.createTask(body());
+      await expect(kling.createTask(body())).rejects.toMatchObject({ code: 1303 });
+    } finally {
+      await sandbox.stop();
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('keeps tasks and media in --data-dir across a restart, finishing interrupted tasks', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sandbox-data-'));
     const options = { dataDir, apiKeys: ['persist-key'], timings: { submittedMs: 30, processingMs: 30 } };
