@@ -209,8 +209,7 @@ export async function createAdapter(
   // Authentication ------------------------------------------------------------------------------------
   const authenticator = new ApiKeyAuthenticator(config.apiKeys);
   app.decorateRequest('apiKeyName', '');
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.routeOptions.config?.auth) return;
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     const name = authenticator.identify(presentedKey(request));
     if (!name) {
       return reply
@@ -224,6 +223,12 @@ export async function createAdapter(
         );
     }
     request.apiKeyName = name;
+  };
+  // Only on routes marked `auth`, so Kling's callbacks and the probes pay nothing for it.
+  app.addHook('onRoute', (route) => {
+    if (!(route.config as { auth?: boolean } | undefined)?.auth) return;
+    const existing = route.onRequest ? [route.onRequest].flat() : [];
+    route.onRequest = [authenticate, ...existing];
   });
 
   // Per-key rate limit (after authentication, before the body is read).
@@ -254,7 +259,7 @@ export async function createAdapter(
   });
 
   // Metrics per route template ----------------------------------------------------------------------
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.httpRequests.observe(
       {
         method: request.method,
@@ -263,6 +268,7 @@ export async function createAdapter(
       },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   app.setErrorHandler(
