@@ -203,14 +203,14 @@ describe("base64Problem(value, 'sampled')", () => {
   const withCharAt = (value: string, position: number, bad: string) =>
     value.slice(0, position) + bad + value.slice(position + 1);
 
-  it('checks values up to 64 Ki characters completely, like full (property)', () => {
+  it('checks values up to 32 Ki characters completely, like full (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 65536 }),
+        fc.integer({ min: 1, max: 32768 }),
         fc.nat(),
         fc.constantFrom('!', '\n', '-', '_', '=', 'é'),
         (length, at, bad) => {
-          const value = withCharAt('QUJD'.repeat(16384).slice(0, length), at % length, bad);
+          const value = withCharAt('QUJD'.repeat(8192).slice(0, length), at % length, bad);
           expect(base64Problem(value, 'sampled')).toBe(base64Problem(value, 'full'));
         },
       ),
@@ -225,7 +225,7 @@ describe("base64Problem(value, 'sampled')", () => {
     expect(base64Problem(wrapped, 'sampled')).toMatch(/line break at character 76/);
     const urlSafe = long.replace(/\+/g, '-').replace(/\//g, '_');
     expect(base64Problem(urlSafe, 'sampled')).toMatch(/URL-safe alphabet/);
-    for (const position of [0, 32767, long.length - 32768, long.length - 1]) {
+    for (const position of [0, 16383, long.length - 16384, long.length - 1]) {
       expect(base64Problem(withCharAt(long, position, '!'), 'sampled')).toMatch(
         new RegExp(`"!" at character ${position}`),
       );

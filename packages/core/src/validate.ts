@@ -25,7 +25,7 @@ export interface ValidateCreateTaskOptions {
   inspectMedia?: boolean;
   /**
    * How many characters of long base64 media are tested against the alphabet. Default `'sampled'`:
-   * values up to 64 Ki characters completely, longer ones at both ends and in windows spread through
+   * values up to 32 Ki characters completely, longer ones at both ends and in windows spread through
    * the middle, so a maximum request validates in well under a millisecond. `'full'` tests every
    * character, to answer exactly as the API would (the sandbox and `kling-avatar validate` use it).
    * See `Base64Check`.
