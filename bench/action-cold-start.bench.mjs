@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { png, wav } from '@kling-avatar/test-media';
 import { startSandbox } from '../packages/sandbox/dist/index.js';
-import { png, wav } from './lib/media.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -84,7 +84,10 @@ await mkdir(join(workspace, 'assets'));
 await writeFile(join(workspace, 'assets', 'presenter.png'), png(512, 512, [40, 90, 160]));
 const jobs = ['welcome', 'intro', 'outro'];
 for (const [index, name] of jobs.entries()) {
-  await writeFile(join(workspace, 'assets', `${name}.wav`), wav(2.2 + index * 0.1, 300 + index * 50));
+  await writeFile(
+    join(workspace, 'assets', `${name}.wav`),
+    wav(2.2 + index * 0.1, { frequency: 300 + index * 50 }),
+  );
 }
 await writeFile(
   join(workspace, 'avatars.yml'),

@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { png, wav } from './lib/media.mjs';
+import { png, wav } from '@kling-avatar/test-media';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const adapterDir = join(root, 'apps/webhook-adapter');
@@ -359,7 +359,7 @@ async function main() {
 
   const createBody = JSON.stringify({
     image_base64: png(400, 500).toString('base64'),
-    audio_base64: wav(2.2, 220, 8000).toString('base64'),
+    audio_base64: wav(2.2, { sampleRate: 8000 }).toString('base64'),
     prompt: 'a friendly nod',
   });
   const createRequest = {

@@ -11,10 +11,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { png, wav } from '@kling-avatar/test-media';
 import { runBatch } from '../packages/cli/dist/index.js';
 import { createKlingAvatarClient } from '../packages/core/dist/index.js';
 import { startSandbox } from '../packages/sandbox/dist/index.js';
-import { png, wav } from './lib/media.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -52,7 +52,7 @@ try {
   for (let index = 0; index < JOBS; index++) {
     await writeFile(
       join(dir, 'speech', `clip-${String(index).padStart(2, '0')}.wav`),
-      wav(2.05, 180 + index * 15),
+      wav(2.05, { frequency: 180 + index * 15 }),
     );
   }
   await writeFile(join(dir, 'avatars.yml'), 'globs:\n  images: portrait.png\n  audio: "speech/*.wav"\n');

@@ -9,8 +9,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import type { CreateTaskRequest, TaskRecord, TtsRequest, TtsTaskRecord } from '@kling-avatar/core';
+import { portraitPng, wav } from '@kling-avatar/test-media';
 import pg from 'pg';
 import { type AdapterConfig, loadConfig } from '../src/config.js';
 import { newId, type VideoRow } from '../src/model.js';
@@ -63,79 +63,11 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
 // ---------------------------------------------------------------------------------------------------
 // Media fixtures
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
-
-/** An RGB PNG (a simple gradient "portrait"), default 400×500. */
-export function makePng(width = 400, height = 500): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // RGB
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const offset = y * (width * 3 + 1);
-    rows[offset] = 0;
-    for (let x = 0; x < width; x++) {
-      const inFace =
-        (x - width / 2) ** 2 / (width / 3) ** 2 + (y - height / 2.2) ** 2 / (height / 3) ** 2 < 1;
-      rows[offset + 1 + x * 3] = inFace ? 230 : (x * 255) / width;
-      rows[offset + 2 + x * 3] = inFace ? 190 : 80;
-      rows[offset + 3 + x * 3] = inFace ? 160 : (y * 255) / height;
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', deflateSync(rows)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
+/** A portrait PNG, default 400×500. */
+export const makePng = (width = 400, height = 500): Buffer => portraitPng(width, height);
 /** A 16-bit mono PCM WAV of a warbling tone, default 2.5 s at 16 kHz. */
-export function makeWav(seconds = 2.5, sampleRate = 16000): Buffer {
-  const samples = Math.round(seconds * sampleRate);
-  const data = Buffer.alloc(samples * 2);
-  for (let index = 0; index < samples; index++) {
-    const t = index / sampleRate;
-    const value = Math.sin(2 * Math.PI * (220 + 40 * Math.sin(2 * Math.PI * 3 * t)) * t) * 0.3;
-    data.writeInt16LE(Math.round(value * 32767), index * 2);
-  }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
+export const makeWav = (seconds = 2.5, sampleRate = 16000): Buffer =>
+  wav(seconds, { sampleRate, warble: true });
 
 export const PNG_BASE64 = makePng().toString('base64');
 export const WAV_BASE64 = makeWav().toString('base64');

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Sandbox, startSandbox } from '@kling-avatar/sandbox';
+import { png, wav } from '@kling-avatar/test-media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubApiStub, startGitHubApiStub } from '../helpers/github-api-stub.js';
-import { png, wav } from '../helpers/media.js';
 import { type ActionRun, DIST_ENTRY, runAction } from '../helpers/run-action.js';
 
 const REPOSITORY = 'acme/avatars';
@@ -69,8 +69,8 @@ beforeAll(async () => {
   await mkdir(join(workspace, 'assets'));
   await Promise.all([
     writeFile(join(workspace, 'assets', 'presenter.png'), png(512, 512, [40, 90, 160])),
-    writeFile(join(workspace, 'assets', 'welcome.wav'), wav(2.2, 440)),
-    writeFile(join(workspace, 'assets', 'outro.wav'), wav(2.4, 330)),
+    writeFile(join(workspace, 'assets', 'welcome.wav'), wav(2.2, { frequency: 440 })),
+    writeFile(join(workspace, 'assets', 'outro.wav'), wav(2.4, { frequency: 330 })),
     writeFile(
       join(workspace, 'avatars.yml'),
       [

@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { makePng, makeWav } from './media.js';
+import { png, wav } from '@kling-avatar/test-media';
 
 export interface Workspace {
   dir: string;
@@ -25,8 +25,9 @@ export async function createWorkspace(prefix = 'kav-cli-'): Promise<Workspace> {
     dir,
     path: (...parts) => join(dir, ...parts),
     write,
-    png: (relativePath, width = 320, height = 400, rgb) => write(relativePath, makePng(width, height, rgb)),
-    wav: (relativePath, seconds = 2.5, frequency) => write(relativePath, makeWav(seconds, 16_000, frequency)),
+    png: (relativePath, width = 320, height = 400, rgb) => write(relativePath, png(width, height, rgb)),
+    wav: (relativePath, seconds = 2.5, frequency) =>
+      write(relativePath, wav(seconds, frequency === undefined ? {} : { frequency })),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

@@ -15,9 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { generateWebhookSecret, mintJwt, webhookHeaders } from '@kling-avatar/core';
 
 import { startSandbox } from '@kling-avatar/sandbox';
-
+import { portraitPng, wav } from '@kling-avatar/test-media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { portraitPng, speechWav } from './media.mjs';
 import { inspectMp4, probeMp4 } from './mp4.mjs';
 import { ensureN8n } from './n8n-install.mjs';
 import { freePorts, n8nEnvironment, parseExecuteOutput, runN8n, startN8n } from './n8n-runner.mjs';
@@ -113,7 +112,7 @@ describe.skipIf(skipped)('n8n end to end (real n8n + Kling sandbox)', () => {
     files = join(work, 'files');
     mkdirSync(join(files, 'out'), { recursive: true });
     writeFileSync(join(files, 'portrait.png'), portraitPng());
-    writeFileSync(join(files, 'speech.wav'), speechWav(SPEECH_SECONDS));
+    writeFileSync(join(files, 'speech.wav'), wav(SPEECH_SECONDS, { warble: true }));
 
     // The built package, as n8n would find it in a custom extensions folder.
     extensions = join(work, 'extensions');
@@ -325,7 +324,7 @@ describe.skipIf(skipped)('n8n end to end (real n8n + Kling sandbox)', () => {
           },
           body: JSON.stringify({
             image: portraitPng().toString('base64'),
-            sound_file: speechWav(SPEECH_SECONDS).toString('base64'),
+            sound_file: wav(SPEECH_SECONDS, { warble: true }).toString('base64'),
             callback_url: webhookUrl,
             external_task_id: 'e2e-callback-1',
           }),

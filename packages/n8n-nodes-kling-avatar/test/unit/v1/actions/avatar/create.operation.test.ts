@@ -1,13 +1,12 @@
+import { png, wav } from '@kling-avatar/test-media';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
-
 import { execute, executeBatch } from '../../../../../nodes/KlingAvatar/v1/actions/avatar/create.operation';
 import { router } from '../../../../../nodes/KlingAvatar/v1/actions/router';
 import { createContext, type TestItem } from '../../../helpers/context';
-import { pngBytes, wavBytes } from '../../../helpers/media';
 
-const IMAGE = pngBytes(512, 640);
-const AUDIO = wavBytes(3);
+const IMAGE = png(512, 640);
+const AUDIO = wav(3, { sampleRate: 8000 });
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 function mediaItem(): TestItem {
@@ -173,7 +172,7 @@ describe('avatar → create', () => {
 
   it('preflights every item before anything is paid for, naming the item, field, limit and fix', async () => {
     const items = [mediaItem(), mediaItem(), mediaItem()];
-    items[1]!.binary!.data!.bytes = pngBytes(200, 900);
+    items[1]!.binary!.data!.bytes = png(200, 900);
     const { context, kling } = createContext({ parameters: parameters(), items });
 
     const error = await executeBatch.call(context, [0, 1, 2]).catch((caught: unknown) => caught);
@@ -201,7 +200,7 @@ describe('avatar → create', () => {
 
   it('continues on failure: bad items become error items with pairedItem, good items still run', async () => {
     const items = [mediaItem(), mediaItem(), mediaItem()];
-    items[0]!.binary!.audio!.bytes = wavBytes(1);
+    items[0]!.binary!.audio!.bytes = wav(1, { sampleRate: 8000 });
     const { context, kling } = createContext({ parameters: parameters(), items, continueOnFail: true });
 
     const [output] = await router.call(context);
