@@ -59,7 +59,6 @@ const CALLBACK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const sandboxModule = process.env.BENCH_SANDBOX_MODULE ?? join(root, 'packages/sandbox/dist/index.js');
 const adapterIndex = join(adapterDir, 'dist/index.js');
 const coreIndex = join(root, 'packages/core/dist/index.js');
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: a benchmark option, not a build input
 const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const workDir = join(tmpdir(), `kav-adapter-bench-${process.pid}`);
 let spawned = 0;

@@ -5,7 +5,9 @@
 import { Agent, createServer, request } from 'node:http';
 import { startSandbox } from '../packages/sandbox/dist/index.js';
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: a benchmark option, not a build input
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: a benchmark option, not a build input
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 
 async function load(url, headers) {
