@@ -230,30 +230,13 @@ function verdict(name, ok, detail) {
 }
 
 function videoRow(adapter, index, tokenHash) {
-  const now = Date.now();
-  return {
-    id: adapter.newId('vid', now),
+  return adapter.newVideoRow({
     owner: 'bench',
     status: 'submitted',
     klingTaskId: String(800000000000000000n + BigInt(index)),
     klingStatus: 'submitted',
     callbackTokenHash: tokenHash,
-    clientReference: null,
-    mode: 'std',
-    prompt: null,
-    watermark: false,
-    audioSource: 'base64',
-    videoUrl: null,
-    watermarkVideoUrl: null,
-    durationSeconds: null,
-    unitsCharged: null,
-    errorMessage: null,
-    createdAt: now,
-    updatedAt: now,
-    completedAt: null,
-    lastCallbackAt: null,
-    nextPollAt: null,
-  };
+  });
 }
 
 async function main() {

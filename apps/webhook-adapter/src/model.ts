@@ -98,6 +98,38 @@ export interface VideoRow {
   nextPollAt: number | null;
 }
 
+/**
+ * A video as the create route first records it: `creating`, with nothing from Kling yet. `fields`
+ * overrides any default (tests and the benchmark seed videos in other states with it).
+ */
+export function newVideoRow(
+  fields: Pick<VideoRow, 'owner' | 'callbackTokenHash'> & Partial<VideoRow>,
+  now = Date.now(),
+): VideoRow {
+  return {
+    id: newId('vid', now),
+    status: 'creating',
+    klingTaskId: null,
+    klingStatus: null,
+    clientReference: null,
+    mode: 'std',
+    prompt: null,
+    watermark: false,
+    audioSource: 'base64',
+    videoUrl: null,
+    watermarkVideoUrl: null,
+    durationSeconds: null,
+    unitsCharged: null,
+    errorMessage: null,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+    lastCallbackAt: null,
+    nextPollAt: null,
+    ...fields,
+  };
+}
+
 /** What a Kling task record (or a local decision) says about a video. */
 export interface TaskSnapshot {
   status: VideoStatus;

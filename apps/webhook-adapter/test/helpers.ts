@@ -13,7 +13,7 @@ import type { CreateTaskRequest, TaskRecord, TtsRequest, TtsTaskRecord } from '@
 import { portraitPng, wav } from '@kling-avatar/test-media';
 import pg from 'pg';
 import { type AdapterConfig, loadConfig } from '../src/config.js';
-import { newId, type VideoRow } from '../src/model.js';
+import { newVideoRow, type VideoRow } from '../src/model.js';
 import type { KlingGateway } from '../src/task-sync.js';
 
 export const API_KEY = 'test-key-0123456789abcdef';
@@ -248,29 +248,9 @@ export function uniqueSchema(label: string): string {
 
 /** A video row as the create route first writes it (status `creating`), with `overrides`. */
 export function testVideo(overrides: Partial<VideoRow> = {}): VideoRow {
-  const now = Date.now();
-  return {
-    id: newId('vid', now),
-    owner: 'tests',
-    status: 'creating',
-    klingTaskId: null,
-    klingStatus: null,
-    callbackTokenHash: '0'.repeat(64),
-    clientReference: null,
-    mode: 'std',
-    prompt: null,
-    watermark: false,
-    audioSource: 'base64',
-    videoUrl: null,
-    watermarkVideoUrl: null,
-    durationSeconds: null,
-    unitsCharged: null,
-    errorMessage: null,
-    createdAt: now,
-    updatedAt: now,
-    completedAt: null,
-    lastCallbackAt: null,
-    nextPollAt: null,
-    ...overrides,
-  };
+  const now = overrides.createdAt ?? Date.now();
+  return newVideoRow(
+    { owner: 'tests', callbackTokenHash: '0'.repeat(64), updatedAt: now, ...overrides },
+    now,
+  );
 }

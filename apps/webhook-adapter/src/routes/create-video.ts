@@ -26,7 +26,7 @@ import {
   requestDigest,
   TTS_PLACEHOLDER_AUDIO_ID,
 } from '../create-request.js';
-import { newId, snapshotFromTask, type VideoRow, videoJson } from '../model.js';
+import { newVideoRow, snapshotFromTask, videoJson } from '../model.js';
 import { OutboundBlockedError } from '../outbound.js';
 import { IdempotencyConflictError } from '../storage/index.js';
 import type { AdapterContext } from './context.js';
@@ -278,30 +278,20 @@ export async function createVideoHandler(
 
   const now = context.now();
   const token = randomBytes(32).toString('base64url');
-  const video: VideoRow = {
-    id: newId('vid', now),
-    owner,
-    status: 'creating',
-    klingTaskId: null,
-    klingStatus: null,
-    callbackTokenHash: hashToken(token),
-    clientReference: plan.clientReference,
-    mode: plan.mode,
-    prompt: plan.prompt,
-    watermark: plan.watermark,
-    audioSource: plan.audioSource,
-    videoUrl: null,
-    watermarkVideoUrl: null,
-    durationSeconds: null,
-    unitsCharged: null,
-    errorMessage: null,
-    createdAt: now,
-    updatedAt: now,
-    completedAt: null,
-    lastCallbackAt: null,
-    // If this process dies during the Kling call, the reconciler resolves the video after this.
-    nextPollAt: now + context.config.reconcile.createTimeoutMs,
-  };
+  const video = newVideoRow(
+    {
+      owner,
+      callbackTokenHash: hashToken(token),
+      clientReference: plan.clientReference,
+      mode: plan.mode,
+      prompt: plan.prompt,
+      watermark: plan.watermark,
+      audioSource: plan.audioSource,
+      // If this process dies during the Kling call, the reconciler resolves the video after this.
+      nextPollAt: now + context.config.reconcile.createTimeoutMs,
+    },
+    now,
+  );
   try {
     await context.storage.insertVideo(
       video,

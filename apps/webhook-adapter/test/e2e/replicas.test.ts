@@ -76,12 +76,7 @@ describe.runIf(BACKENDS.includes('postgres'))('two replicas on one PostgreSQL', 
     // Queue the work while both replicas are already polling, so they compete for it.
     for (let index = 0; index < VIDEOS; index++) {
       const at = Date.now();
-      const video = testVideo({
-        id: newId('vid', at),
-        clientReference: String(index),
-        createdAt: at,
-        updatedAt: at,
-      });
+      const video = testVideo({ clientReference: String(index), createdAt: at });
       await storage.insertVideo(video);
       await storage.applyTaskUpdate(
         video.id,
