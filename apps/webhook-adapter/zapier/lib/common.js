@@ -43,23 +43,13 @@ function handleErrors(response, z) {
 
 /** An event (delivery body or /v1/events entry) as a flat Zapier item; `id` is the event id. */
 function eventItem(event) {
-  const video = event.data || {};
+  const { id: videoId, ...video } = videoItem(event.data || {});
   return {
     id: event.id,
     event_type: event.type,
     event_created_at: event.created_at,
-    video_id: video.id,
-    status: video.status,
-    client_reference: video.client_reference,
-    video_url: video.video_url,
-    watermark_video_url: video.watermark_video_url,
-    duration_seconds: video.duration_seconds,
-    units_charged: video.units_charged,
-    error_message: video.error ? video.error.message : null,
-    mode: video.mode,
-    prompt: video.prompt,
-    created_at: video.created_at,
-    completed_at: video.completed_at,
+    video_id: videoId,
+    ...video,
   };
 }
 
