@@ -121,6 +121,8 @@ describe('Zapier app', () => {
     expect(list.length).toBeGreaterThan(0);
     expect(list[0]).toHaveProperty('event_type');
     expect(list[0].id).toMatch(/^evt_/);
+    expect(list[0].video_id).toMatch(/^vid_/);
+    expect(list[0].status).toEqual(expect.any(String));
 
     const event = JSON.parse((await adapter.storage.listEvents('tests', { limit: 1 }))[0]!.payload);
     const items = await appTester(trigger.perform, { authData, cleanedRequest: event });
