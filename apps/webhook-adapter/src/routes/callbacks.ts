@@ -10,7 +10,7 @@
  * callback came (durably, so the reconciler finishes the job after a crash), answers 200 at once, and
  * then confirms the task's state with a GET to Kling before changing anything.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import {
   KlingAvatarError,
   parseCallbackBody,
@@ -29,7 +29,7 @@ const CALLBACK_BODY_LIMIT = 1024 * 1024;
 const DUMMY_HASH = hashToken('no-such-video');
 
 function tokenMatches(token: string, storedHash: string): boolean {
-  const presented = createHash('sha256').update(token).digest(); // = hashToken(token), as bytes
+  const presented = Buffer.from(hashToken(token), 'hex');
   const expected = Buffer.from(storedHash, 'hex');
   return presented.length === expected.length && timingSafeEqual(presented, expected);
 }

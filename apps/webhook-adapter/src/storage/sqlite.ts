@@ -87,6 +87,11 @@ class SqliteDriver implements SqlDriver {
   readonly #rollback: Database.Statement;
   #checkpointer: Worker | undefined;
   #queued: QueuedTransaction[] = [];
+  /** What transaction work runs against: the connection itself, inside the group's BEGIN…COMMIT. */
+  readonly #tx: SqlExecutor = {
+    query: async (sql, params) => this.#queryNow(sql, params),
+    run: async (sql, params) => this.#runNow(sql, params),
+  };
   #flushScheduled = false;
 
   constructor(path: string) {
@@ -178,39 +183,25 @@ class SqliteDriver implements SqlDriver {
     this.#flushScheduled = false;
     const batch = this.#queued.splice(0, MAX_GROUP);
     if (this.#queued.length > 0) this.#scheduleFlush();
-    if (batch.length === 0) return;
-    const tx: SqlExecutor = {
-      query: async (sql, params) => this.#queryNow(sql, params),
-      run: async (sql, params) => this.#runNow(sql, params),
-    };
-    // Optimistic: the whole group in one transaction, no per-item savepoints (they cost as much as the
-    // work itself). A failing item is rare; then the group is rolled back and every item runs again
-    // in a transaction of its own, so only the failing one fails.
+    if (batch.length > 0) await this.#commitGroup(batch);
+  }
+
+  /**
+   * Runs `items` in one transaction, without per-item savepoints (they cost as much as the work
+   * itself). If one fails (rare), the group is rolled back and each item runs again on its own, so
+   * only the failing one fails. Callers learn their outcome only after COMMIT.
+   */
+  async #commitGroup(items: QueuedTransaction[]): Promise<void> {
     try {
       this.#begin.run();
       const values: unknown[] = [];
-      for (const item of batch) values.push(await item.work(tx));
+      for (const item of items) values.push(await item.work(this.#tx));
       this.#commit.run();
-      // Only now, after COMMIT, does anyone learn that their transaction happened.
-      for (const [index, item] of batch.entries()) item.resolve(values[index]);
-      return;
+      for (const [index, item] of items.entries()) item.resolve(values[index]);
     } catch (error) {
       this.#rollbackQuietly();
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
-        return;
-      }
-    }
-    for (const item of batch) {
-      try {
-        this.#begin.run();
-        const value = await item.work(tx);
-        this.#commit.run();
-        item.resolve(value);
-      } catch (error) {
-        this.#rollbackQuietly();
-        item.reject(error);
-      }
+      if (items.length === 1) items[0]!.reject(error);
+      else for (const item of items) await this.#commitGroup([item]);
     }
   }
 
